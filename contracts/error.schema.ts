@@ -1,0 +1,34 @@
+import * as v from "valibot";
+
+/**
+ * Stable error codes, `AREA.REASON`. Clients switch on the code; the message is for people and
+ * names the offending field.
+ */
+export const ErrorCode = {
+  BodyTooLarge: "REQUEST.BODY_TOO_LARGE",
+  MalformedJson: "REQUEST.MALFORMED_JSON",
+  InvalidField: "REQUEST.INVALID_FIELD",
+  NotFound: "ROUTE.NOT_FOUND",
+  Unauthorized: "AUTH.UNAUTHORIZED",
+  Unexpected: "INTERNAL.UNEXPECTED",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ErrorBodySchema = v.object({
+  error: v.object({ code: v.string(), message: v.string() }),
+});
+
+export type ErrorBody = v.InferOutput<typeof ErrorBodySchema>;
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Turns the first valibot issue into a message that names the field, e.g. `events[2].type: …`. */
+export function describeIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0];
+  if (!issue) return "invalid input";
+  const path = v.getDotPath(issue);
+  return path ? `${path}: ${issue.message}` : issue.message;
+}

@@ -1,0 +1,35 @@
+import { HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { Hono } from "hono";
+import type { Redis } from "ioredis";
+import { ErrorCode, errorBody } from "../../contracts/error.schema";
+import { healthReport, probe } from "../../contracts/health.schema";
+
+export interface OriginDeps {
+  redis: Redis;
+  s3: S3Client;
+  bucket: string;
+}
+
+/** The origin's HTTP API. Routes for media, ranking and uploads mount here as they land. */
+export function createOriginApp(deps: OriginDeps): Hono {
+  const app = new Hono();
+
+  app.get("/healthz", async (c) => {
+    const [redis, storage] = await Promise.all([
+      probe(() => deps.redis.ping()),
+      probe(() => deps.s3.send(new HeadBucketCommand({ Bucket: deps.bucket }))),
+    ]);
+    const report = healthReport("origin", { redis, storage });
+    return c.json(report, report.status === "ok" ? 200 : 503);
+  });
+
+  app.notFound((c) =>
+    c.json(errorBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`), 404),
+  );
+  app.onError((error, c) => {
+    console.error("origin: unhandled error", error);
+    return c.json(errorBody(ErrorCode.Unexpected, "unexpected origin error"), 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningBridge, startBridge } from "../redis-bridge/bridge.server";
+import { type RunningRedis, startRedisServer } from "./redis-server";
+import { type RunningS3, startS3Server } from "./s3-server";
+
+export const LOCAL_BUCKET = "edgefeed-videos";
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+export interface LocalServices {
+  redis: RunningRedis;
+  s3: RunningS3;
+  bridge: RunningBridge;
+  bridgeToken: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real servers the edge and origin depend on, on free loopback ports: redis-server, the
+ * S3-compatible server and the Upstash REST bridge. Tests start them once per run.
+ */
+export async function startLocalServices(bridgeToken: string): Promise<LocalServices> {
+  const s3Dir = mkdtempSync(join(tmpdir(), "edgefeed-s3-"));
+  const redis = await startRedisServer();
+  const s3 = await startS3Server({ directory: s3Dir, buckets: [LOCAL_BUCKET] });
+  const bridge = await startBridge({ redisUrl: redis.url, token: bridgeToken });
+  return {
+    redis,
+    s3,
+    bridge,
+    bridgeToken,
+    async stop() {
+      await bridge.stop();
+      await Promise.all([redis.stop(), s3.stop()]);
+      rmSync(s3Dir, { recursive: true, force: true });
+    },
+  };
+}
