@@ -22,9 +22,25 @@ export interface LocalServices {
  */
 export async function startLocalServices(bridgeToken: string): Promise<LocalServices> {
   const s3Dir = mkdtempSync(join(tmpdir(), "edgefeed-s3-"));
-  const redis = await startRedisServer();
-  const s3 = await startS3Server({ directory: s3Dir, buckets: [LOCAL_BUCKET] });
-  const bridge = await startBridge({ redisUrl: redis.url, token: bridgeToken });
+  const started: { stop(): Promise<void> }[] = [];
+  const start = async <T extends { stop(): Promise<void> }>(service: Promise<T>): Promise<T> => {
+    const running = await service;
+    started.push(running);
+    return running;
+  };
+  let redis: RunningRedis;
+  let s3: RunningS3;
+  let bridge: RunningBridge;
+  try {
+    redis = await start(startRedisServer());
+    s3 = await start(startS3Server({ directory: s3Dir, buckets: [LOCAL_BUCKET] }));
+    bridge = await start(startBridge({ redisUrl: redis.url, token: bridgeToken }));
+  } catch (error) {
+    // A half-started set must not leave a redis-server behind.
+    await Promise.allSettled(started.map((service) => service.stop()));
+    rmSync(s3Dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     redis,
     s3,

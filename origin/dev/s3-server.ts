@@ -1,5 +1,8 @@
 import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import S3rver from "s3rver";
+import { withMultipartListing } from "./s3-multipart";
 
 export interface S3ServerOptions {
   directory: string;
@@ -19,17 +22,23 @@ export interface RunningS3 {
  */
 export async function startS3Server(options: S3ServerOptions): Promise<RunningS3> {
   mkdirSync(options.directory, { recursive: true });
-  const server = new S3rver({
-    address: "127.0.0.1",
-    port: options.port ?? 0,
+  const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
-  const { port } = await server.run();
+  await s3rver.configureBuckets();
+  // Our own listener in front of s3rver's handler adds the multipart calls tus resumes with.
+  const server = createServer(withMultipartListing(options.directory, s3rver.callback()));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    stop: () => server.close(),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

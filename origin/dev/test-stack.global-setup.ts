@@ -15,7 +15,7 @@ declare module "vitest" {
 
 const BRIDGE_TOKEN = "test-bridge-token";
 
-/** Starts real servers for one test project and stops them when it finishes. */
+/** Starts real servers for the test run and stops them when it finishes. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const services = await startLocalServices(BRIDGE_TOKEN);
   const origin = await startOrigin(
@@ -33,7 +33,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       },
     },
     0,
-  );
+  ).catch(async (error: unknown) => {
+    await services.stop();
+    throw error;
+  });
   project.provide("redisUrl", services.redis.url);
   project.provide("bridgeUrl", services.bridge.url);
   project.provide("bridgeToken", BRIDGE_TOKEN);

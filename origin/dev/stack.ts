@@ -1,0 +1,186 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import * as v from "valibot";
+import { HealthReportSchema } from "../../contracts/health.schema";
+import { type ManagedChild, spawnManaged } from "./child-process";
+import { freePort, waitForPort } from "./free-port";
+import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "./local-services";
+import { RedisServerMissingError, type RunningRedis, startRedisServer } from "./redis-server";
+import { type RunningS3, startS3Server } from "./s3-server";
+
+// `npm run dev`: the whole stack on loopback — redis-server, the S3-compatible server, the
+// Upstash REST bridge, the origin and `wrangler dev` — wired by environment. State persists in
+// .dev-stack/ so a restart keeps the catalog; delete the folder to start clean.
+const repoRoot = resolve(import.meta.dirname, "../..");
+const stateDir = join(repoRoot, ".dev-stack");
+
+interface Secrets {
+  bridgeToken: string;
+  signingSecret: string;
+  originSecret: string;
+}
+
+function loadSecrets(): Secrets {
+  const file = join(stateDir, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
+  const secret = () => randomBytes(24).toString("base64url");
+  const secrets = { bridgeToken: secret(), signingSecret: secret(), originSecret: secret() };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** The conventional port when it is free, so URLs stay the same between runs; else any free one. */
+async function preferredPort(port: number): Promise<number> {
+  const free = await new Promise<boolean>((done) => {
+    const server = createServer();
+    server.once("error", () => done(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
+  });
+  return free ? port : freePort();
+}
+
+async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      const report = v.parse(HealthReportSchema, await response.json());
+      if (report.status === "ok") return;
+      last = JSON.stringify(report.checks);
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not become healthy: ${last}`);
+}
+
+const children: ManagedChild[] = [];
+let redis: RunningRedis | undefined;
+let s3: RunningS3 | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping the stack…");
+  for (const child of [...children].reverse()) await child.stop();
+  await s3?.stop();
+  await redis?.stop();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(stateDir, { recursive: true });
+  const secrets = loadSecrets();
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => void shutdown(0));
+  }
+
+  try {
+    redis = await startRedisServer({ dataDir: join(stateDir, "redis") });
+  } catch (error) {
+    if (error instanceof RedisServerMissingError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  s3 = await startS3Server({ directory: join(stateDir, "s3"), buckets: [LOCAL_BUCKET] });
+
+  const bridgePort = await preferredPort(8079);
+  const originPort = await preferredPort(8788);
+  const edgePort = await preferredPort(8787);
+  const bridgeUrl = `http://127.0.0.1:${bridgePort}`;
+  const originUrl = `http://127.0.0.1:${originPort}`;
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+
+  const originEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    UPSTASH_REDIS_REST_TOKEN: secrets.bridgeToken,
+    BRIDGE_PORT: String(bridgePort),
+    ORIGIN_PORT: String(originPort),
+    ORIGIN_SHARED_SECRET: secrets.originSecret,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+    S3_BUCKET: LOCAL_BUCKET,
+  };
+  const role = (name: string) =>
+    spawnManaged(name, process.execPath, ["--import", "tsx", "origin/main.ts", name], originEnv);
+
+  const onUnexpectedExit = (child: ManagedChild) =>
+    child.process.once("exit", (code, signal) => {
+      if (stopping) return;
+      console.error(`${child.name} exited unexpectedly (${signal ?? `code ${code}`})`);
+      void shutdown(1);
+    });
+
+  for (const name of ["bridge", "api"]) {
+    const child = role(name);
+    children.push(child);
+    onUnexpectedExit(child);
+  }
+  await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
+
+  const edgeEnvFile = join(stateDir, "edge.env");
+  writeFileSync(
+    edgeEnvFile,
+    [
+      `UPSTASH_REDIS_REST_URL=${bridgeUrl}`,
+      `UPSTASH_REDIS_REST_TOKEN=${secrets.bridgeToken}`,
+      `ORIGIN_URL=${originUrl}`,
+      `ORIGIN_SHARED_SECRET=${secrets.originSecret}`,
+      `SIGNING_SECRET=${secrets.signingSecret}`,
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  const edge = spawnManaged(
+    "edge",
+    process.execPath,
+    [
+      join(repoRoot, "node_modules/wrangler/bin/wrangler.js"),
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(edgePort),
+      "--env-file",
+      edgeEnvFile,
+      "--persist-to",
+      join(stateDir, "wrangler"),
+      "--show-interactive-dev-session=false",
+      "--inspector-port",
+      String(await freePort()),
+    ],
+    { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  );
+  children.push(edge);
+  onUnexpectedExit(edge);
+  await waitForHealthy(`${edgeUrl}/healthz`, 90_000);
+
+  console.log(
+    [
+      "",
+      "edgefeed is up:",
+      `  edge (wrangler dev)   ${edgeUrl}   health: ${edgeUrl}/healthz`,
+      `  origin API            ${originUrl}`,
+      `  Upstash REST bridge   ${bridgeUrl}`,
+      `  redis-server          ${redis.url}`,
+      `  S3-compatible server  ${s3.endpoint}   bucket: ${LOCAL_BUCKET}`,
+      `  state                 ${stateDir}`,
+      "Press Ctrl-C to stop everything.",
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  void shutdown(1);
+});
