@@ -1,0 +1,4 @@
+import { bruteForceFactory } from "./brute-force-index";
+import { runKnnConformance } from "./knn.case";
+
+runKnnConformance(bruteForceFactory);
