@@ -20,6 +20,7 @@ export default defineConfig({
                 ORIGIN_URL: inject("originUrl"),
                 ORIGIN_SHARED_SECRET: "test-origin-secret",
                 SIGNING_SECRET: "test-signing-secret",
+                ADMIN_TOKEN: "test-admin-token",
               },
             },
           })),

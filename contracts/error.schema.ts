@@ -10,7 +10,17 @@ export const ErrorCode = {
   InvalidField: "REQUEST.INVALID_FIELD",
   NotFound: "ROUTE.NOT_FOUND",
   Unauthorized: "AUTH.UNAUTHORIZED",
+  UploadTooLarge: "UPLOAD.TOO_LARGE",
   Unexpected: "INTERNAL.UNEXPECTED",
+  FeedCursorInvalid: "FEED.CURSOR_INVALID",
+  FeedCursorForbidden: "FEED.CURSOR_FORBIDDEN",
+  FeedUnavailable: "FEED.UNAVAILABLE",
+  MediaBadPath: "MEDIA.BAD_PATH",
+  MediaNotFound: "MEDIA.NOT_FOUND",
+  MediaUnavailable: "MEDIA.UNAVAILABLE",
+  InternalUnauthorized: "INTERNAL.UNAUTHORIZED",
+  EventsTooMany: "EVENTS.TOO_MANY",
+  RateLimited: "EVENTS.RATE_LIMITED",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,6 +1,10 @@
 import { startOrigin } from "./api/origin.server";
-import { ConfigError, loadConfig } from "./config/config";
+import { startEventArchiver } from "./archive/archiver.runner";
+import { ConfigError, loadConfig, loadFeaturesConfig, loadMediaConfig } from "./config/config";
+import { startFeatureProcessor } from "./features/feature-processor";
 import { startBridge } from "./redis-bridge/bridge.server";
+import { createS3Client } from "./storage/s3.client";
+import { startTranscodeWorker } from "./transcode/transcode.worker";
 
 /**
  * One entry for every origin role, `tsx origin/main.ts <role>`, so that in production each role
@@ -21,6 +25,40 @@ const roles = {
     const origin = await startOrigin(loadConfig());
     console.log(`api: origin on ${origin.url}`);
     return origin.stop;
+  },
+  features: async () => {
+    const config = loadFeaturesConfig();
+    const processor = await startFeatureProcessor(config);
+    console.log(`features: consuming ${config.partitions} partitions`);
+    return () => processor.stop();
+  },
+  archive: async () => {
+    const features = loadFeaturesConfig();
+    const archiver = startEventArchiver(loadConfig(), {
+      partitions: features.partitions,
+      keyPrefix: features.keyPrefix,
+    });
+    console.log(`archive: ${features.partitions} partitions → lake/events/`);
+    return archiver.stop;
+  },
+  transcode: async () => {
+    const config = loadConfig();
+    const media = config.media ?? loadMediaConfig({});
+    const s3 = createS3Client(config.s3);
+    const worker = await startTranscodeWorker({
+      redisUrl: config.redisUrl,
+      s3,
+      bucket: config.s3.bucket,
+      tools: { ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath },
+      stream: media.transcodeStream,
+      claimIdleMs: media.claimIdleMs,
+      maxAttempts: media.maxAttempts,
+    });
+    console.log(`transcode: ${worker.consumer} consuming ${media.transcodeStream}`);
+    return async () => {
+      await worker.stop();
+      s3.destroy();
+    };
   },
 } satisfies Record<string, () => Promise<() => Promise<void>>>;
 

@@ -1,10 +1,44 @@
 import { DurableObject } from "cloudflare:workers";
+import * as v from "valibot";
+import { type SuppressRequest, SuppressRequestSchema } from "../../contracts/feed.schema";
+import { redisFromEnv } from "../../edge/redis/redis.client";
+import { FeedEngine, type PageRequest, type PageResult } from "./feed-engine";
 
 /**
- * UserFeed owns one user's feed state: the buffer of pre-ranked candidates, per-session
- * cursors and the seen-filter. It must be the single writer of that state so that two devices
- * swiping at once can never be handed the same video twice, and so that a retried cursor
- * always replays the same page. State lives in this object's SQLite storage and survives
- * eviction. The feed logic itself is built by the serve-path issue.
+ * UserFeed owns one user's feed state: the buffer of pre-ranked candidates, the pages handed out
+ * (each cursor points after one), the seen-filter, suppressions and the impressions not yet in
+ * Redis. It must be the single writer of that state so that two devices swiping at once can
+ * never be handed the same video twice, and so that a retried cursor always replays the same
+ * page. State lives in this object's SQLite storage and survives eviction. One object per user:
+ * `idFromName(userId)`.
  */
-export class UserFeed extends DurableObject<Env> {}
+export class UserFeed extends DurableObject<Env> {
+  private readonly engine: FeedEngine;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.engine = new FeedEngine(ctx.storage, redisFromEnv(env));
+  }
+
+  /** The page after `request.after` (replayed if already handed out) or `need-fallback`. */
+  page(request: PageRequest): Promise<PageResult> {
+    return this.engine.page(request);
+  }
+
+  /**
+   * Skip this creator, sound and/or video on the following pages (30 days). Called by the
+   * signal path on `not_interested` and hard skips.
+   */
+  suppress(request: SuppressRequest): void {
+    this.engine.suppress(v.parse(SuppressRequestSchema, request));
+  }
+
+  /** Appends pending impressions to the `impressions` stream now; returns how many. */
+  flushImpressions(): Promise<number> {
+    return this.engine.flushImpressions();
+  }
+
+  override async alarm(): Promise<void> {
+    await this.engine.flushImpressions();
+  }
+}

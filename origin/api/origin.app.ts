@@ -3,16 +3,26 @@ import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { healthReport, probe } from "../../contracts/health.schema";
+import { createOriginMetrics, metricsRoute } from "../metrics";
+import { type UploadsRouteOptions, uploadsRoute } from "../uploads/uploads.route";
+import { type MediaRouteOptions, mediaRoute } from "./media.route";
 
 export interface OriginDeps {
   redis: Redis;
   s3: S3Client;
   bucket: string;
+  /** tus uploads under `/uploads`; absent in apps that don't take uploads. */
+  uploads?: UploadsRouteOptions;
+  /** The edge's origin-pull under `/media`; absent in apps that don't serve media. */
+  serveMedia?: MediaRouteOptions;
 }
 
 /** The origin's HTTP API. Routes for media, ranking and uploads mount here as they land. */
 export function createOriginApp(deps: OriginDeps): Hono {
   const app = new Hono();
+  const metrics = createOriginMetrics({ redis: deps.redis });
+  app.use(metrics.middleware);
+  app.route("/", metricsRoute(metrics));
 
   app.get("/healthz", async (c) => {
     const [redis, storage] = await Promise.all([
@@ -22,6 +32,9 @@ export function createOriginApp(deps: OriginDeps): Hono {
     const report = healthReport("origin", { redis, storage });
     return c.json(report, report.status === "ok" ? 200 : 503);
   });
+
+  if (deps.uploads) app.route("/", uploadsRoute(deps.uploads));
+  if (deps.serveMedia) app.route("/", mediaRoute(deps.serveMedia));
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`), 404),

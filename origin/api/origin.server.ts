@@ -1,6 +1,6 @@
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
-import type { OriginConfig } from "../config/config";
+import { loadMediaConfig, type OriginConfig } from "../config/config";
 import { createS3Client } from "../storage/s3.client";
 import { createOriginApp } from "./origin.app";
 
@@ -17,7 +17,21 @@ export async function startOrigin(
 ): Promise<RunningOrigin> {
   const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const s3 = createS3Client(config.s3);
-  const app = createOriginApp({ redis, s3, bucket: config.s3.bucket });
+  const media = config.media ?? loadMediaConfig({});
+  const app = createOriginApp({
+    redis,
+    s3,
+    bucket: config.s3.bucket,
+    uploads: {
+      redis,
+      s3,
+      s3Config: config.s3,
+      sharedSecret: config.sharedSecret,
+      maxBytes: media.uploadMaxBytes,
+      jobsStream: media.transcodeStream,
+    },
+    serveMedia: { s3, bucket: config.s3.bucket, sharedSecret: config.sharedSecret },
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, () => resolve(s));
   });

@@ -39,6 +39,63 @@ export interface OriginConfig {
   originPort: number;
   sharedSecret: string;
   s3: S3Config;
+  /** Uploads and transcoding; defaults from loadMediaConfig({}) when absent. */
+  media?: MediaConfig;
+}
+
+const count = v.pipe(
+  v.string(),
+  v.transform(Number),
+  v.integer("must be an integer"),
+  v.minValue(1, "must be at least 1"),
+);
+
+const MediaEnvSchema = v.object({
+  FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffmpeg"),
+  FFPROBE_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffprobe"),
+  UPLOAD_MAX_BYTES: v.optional(count, String(300 * 1024 * 1024)),
+  TRANSCODE_STREAM: v.optional(v.pipe(v.string(), v.minLength(1)), "uploads"),
+  TRANSCODE_CLAIM_IDLE_MS: v.optional(count, "60000"),
+  TRANSCODE_MAX_ATTEMPTS: v.optional(count, "3"),
+});
+
+/** The content path: the api role's tus uploads and the `transcode` role. */
+export interface MediaConfig {
+  ffmpegPath: string;
+  ffprobePath: string;
+  uploadMaxBytes: number;
+  /** The jobs stream; unique per test so test files don't take each other's jobs. */
+  transcodeStream: string;
+  /** A job pending this long with no heartbeat belongs to a crashed worker and is reclaimed. */
+  claimIdleMs: number;
+  maxAttempts: number;
+}
+
+const FeaturesEnvSchema = v.object({
+  REDIS_URL: v.optional(url, "redis://127.0.0.1:6379"),
+  EVENT_PARTITIONS: v.optional(v.pipe(count, v.maxValue(1024)), "8"),
+  FEATURES_BATCH_SIZE: v.optional(count, "500"),
+  FEATURES_KEY_PREFIX: v.optional(v.string(), ""),
+  FEATURES_LEASE_MS: v.optional(v.pipe(count, v.minValue(100)), "10000"),
+  FEATURES_TRENDING_MS: v.optional(count, "30000"),
+  FEATURES_CONSUMER: v.optional(v.pipe(v.string(), v.minLength(1))),
+});
+
+/** The `features` role: the stream consumer that maintains the online feature store. */
+export interface FeaturesConfig {
+  redisUrl: string;
+  /** P of `ev:{hash(user) mod P}`; must equal the edge's EVENT_PARTITIONS var. */
+  partitions: number;
+  /** Stream entries read and committed at once per partition. */
+  batchSize: number;
+  /** Prepended to every key the processor touches; empty in production, unique per test. */
+  keyPrefix: string;
+  /** How long a partition stays owned by a consumer that stopped renewing it. */
+  leaseMs: number;
+  /** Least time between two recomputations of `trending:{region}`. */
+  trendingIntervalMs: number;
+  /** This consumer's name in the group; unique per process unless set. */
+  consumer: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -65,5 +122,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
       secretAccessKey: e.S3_SECRET_ACCESS_KEY,
       bucket: e.S3_BUCKET,
     },
+    media: loadMediaConfig(env),
+  };
+}
+
+export function loadFeaturesConfig(env: NodeJS.ProcessEnv = process.env): FeaturesConfig {
+  const parsed = v.safeParse(FeaturesEnvSchema, env);
+  if (!parsed.success) {
+    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
+  }
+  const e = parsed.output;
+  return {
+    redisUrl: e.REDIS_URL,
+    partitions: e.EVENT_PARTITIONS,
+    batchSize: e.FEATURES_BATCH_SIZE,
+    keyPrefix: e.FEATURES_KEY_PREFIX,
+    leaseMs: e.FEATURES_LEASE_MS,
+    trendingIntervalMs: e.FEATURES_TRENDING_MS,
+    consumer: e.FEATURES_CONSUMER,
+  };
+}
+
+export function loadMediaConfig(env: NodeJS.ProcessEnv = process.env): MediaConfig {
+  const parsed = v.safeParse(MediaEnvSchema, env);
+  if (!parsed.success) {
+    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
+  }
+  const e = parsed.output;
+  return {
+    ffmpegPath: e.FFMPEG_PATH,
+    ffprobePath: e.FFPROBE_PATH,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    transcodeStream: e.TRANSCODE_STREAM,
+    claimIdleMs: e.TRANSCODE_CLAIM_IDLE_MS,
+    maxAttempts: e.TRANSCODE_MAX_ATTEMPTS,
   };
 }

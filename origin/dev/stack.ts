@@ -9,6 +9,7 @@ import { freePort, waitForPort } from "./free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "./local-services";
 import { RedisServerMissingError, type RunningRedis, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
+import { progressBar, seedDemoCatalog } from "./seed-demo";
 
 // `npm run dev`: the whole stack on loopback — redis-server, the S3-compatible server, the
 // Upstash REST bridge, the origin and `wrangler dev` — wired by environment. State persists in
@@ -20,13 +21,24 @@ interface Secrets {
   bridgeToken: string;
   signingSecret: string;
   originSecret: string;
+  adminToken: string;
 }
 
 function loadSecrets(): Secrets {
   const file = join(stateDir, "secrets.json");
-  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Secrets;
   const secret = () => randomBytes(24).toString("base64url");
-  const secrets = { bridgeToken: secret(), signingSecret: secret(), originSecret: secret() };
+  const fresh: Secrets = {
+    bridgeToken: secret(),
+    signingSecret: secret(),
+    originSecret: secret(),
+    adminToken: secret(),
+  };
+  // Kept across runs so sessions and dashboard links stay valid; a secret added to the stack
+  // later is generated on the next start.
+  const stored = existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as Partial<Secrets>)
+    : {};
+  const secrets = { ...fresh, ...stored };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -120,12 +132,36 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
 
-  for (const name of ["bridge", "api"]) {
+  // bridge and api serve HTTP; features, archive and transcode consume streams.
+  for (const name of ["bridge", "api", "features", "archive", "transcode"]) {
     const child = role(name);
     children.push(child);
     onUnexpectedExit(child);
   }
   await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
+
+  // Through the real upload path: tus into the origin, transcoded by the `transcode` role.
+  // The clips are deterministic, so a restart dedups to the same ids in seconds.
+  const demoCount = Number(process.env.EDGEFEED_DEMO_VIDEOS ?? "36");
+  let lastLine = "";
+  const seeded = await seedDemoCatalog({
+    redisUrl: redis.url,
+    s3: { endpoint: s3.endpoint, region: "auto", bucket: LOCAL_BUCKET, ...LOCAL_S3_CREDENTIALS },
+    originUrl,
+    sharedSecret: secrets.originSecret,
+    count: demoCount,
+    startWorker: false,
+    onProgress: (progress) => {
+      const line = progressBar(progress);
+      if (line === lastLine) return;
+      lastLine = line;
+      if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+      else if (progress.live + progress.rejected + progress.failed === progress.total)
+        console.log(line);
+    },
+  });
+  if (process.stdout.isTTY) process.stdout.write("\n");
+  console.log(`demo catalog: ${seeded.length} videos live`);
 
   const edgeEnvFile = join(stateDir, "edge.env");
   writeFileSync(
@@ -136,6 +172,7 @@ async function main(): Promise<void> {
       `ORIGIN_URL=${originUrl}`,
       `ORIGIN_SHARED_SECRET=${secrets.originSecret}`,
       `SIGNING_SECRET=${secrets.signingSecret}`,
+      `ADMIN_TOKEN=${secrets.adminToken}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
@@ -168,6 +205,8 @@ async function main(): Promise<void> {
     [
       "",
       "edgefeed is up:",
+      `  viewer app            ${edgeUrl}/`,
+      `  operators' dashboard  ${edgeUrl}/admin?token=${secrets.adminToken}`,
       `  edge (wrangler dev)   ${edgeUrl}   health: ${edgeUrl}/healthz`,
       `  origin API            ${originUrl}`,
       `  Upstash REST bridge   ${bridgeUrl}`,

@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { startOrigin } from "../api/origin.server";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS, startLocalServices } from "./local-services";
+import { uploadMediaFixtures } from "./media-fixtures";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,6 +37,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ).catch(async (error: unknown) => {
     await services.stop();
     throw error;
+  });
+  // Media only the origin has (video `fixture-origin`), for the edge's origin-pull tests.
+  await uploadMediaFixtures({
+    endpoint: services.s3.endpoint,
+    region: "auto",
+    bucket: LOCAL_BUCKET,
+    ...LOCAL_S3_CREDENTIALS,
   });
   project.provide("redisUrl", services.redis.url);
   project.provide("bridgeUrl", services.bridge.url);

@@ -1,0 +1,435 @@
+// The serve path end to end on loopback: redis-server, the Upstash REST bridge, the S3 server,
+// the origin API and the Worker under `wrangler dev` (workerd), started here and stopped at the
+// end. Load comes from this process over HTTP keep-alive, on the same machine, so the figures
+// include the load generator's share of the CPU. A benchmark never fails on timing; it reports.
+//
+// Workloads: feed pages for warm users (closed loop, then open loop at a fixed rate), feed pages
+// for cold users (no fyp:{user}: fallback path), media segments per tier (origin pull, R2, edge
+// cache), and a client simulation (page, then the first segment of its first 3 videos) whose
+// tier counts give the edge-cache : r2 : origin ratio that pre-warm produces.
+//
+// Env: FEED_BENCH_SECONDS (per phase, default 10), FEED_BENCH_CONCURRENCY (default 32),
+// FEED_BENCH_RATE (open-loop rps, default 500), FEED_BENCH_VIDEOS (default 1500),
+// FEED_BENCH_WARM_USERS (default 100).
+
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { Redis } from "ioredis";
+import { unstable_startWorker } from "wrangler";
+import { encodeForYouMember } from "../contracts/feed.schema";
+import { fixtureMaster, fixturePlaylist, fixtureSegment } from "../contracts/media.fixtures";
+import { CatalogKeys, MediaKeys } from "../contracts/video.schema";
+import { freePort } from "../origin/dev/free-port";
+import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
+import { createS3Client } from "../origin/storage/s3.client";
+import type { BenchStack } from "./feed-serve.stack";
+import { median, percentile } from "./stats";
+
+function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+const SECONDS = envInt("FEED_BENCH_SECONDS", 10);
+const CONCURRENCY = envInt("FEED_BENCH_CONCURRENCY", 32);
+const RATE = envInt("FEED_BENCH_RATE", 500);
+const VIDEOS = envInt("FEED_BENCH_VIDEOS", 1500);
+const WARM_USERS = envInt("FEED_BENCH_WARM_USERS", 100);
+const REGION = "bench";
+const SIGNING_SECRET = "bench-signing-secret";
+const repoRoot = resolve(import.meta.dirname, "..");
+/** Videos with media but in no feed, so no pre-warm touches them before the per-tier phases. */
+const MEDIA_ONLY = Array.from({ length: 600 }, (_, i) => `media-only-${i}`);
+
+interface Sample {
+  ms: number;
+  status: number;
+  tier: string | null;
+}
+
+interface Summary {
+  requests: number;
+  rps: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  errors: number;
+  error_statuses?: number[];
+  tiers?: Record<string, number>;
+}
+
+function summarize(samples: Sample[], seconds: number): Summary {
+  const ms = samples.map((s) => s.ms);
+  const tiers: Record<string, number> = {};
+  for (const s of samples) if (s.tier) tiers[s.tier] = (tiers[s.tier] ?? 0) + 1;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    requests: samples.length,
+    rps: round(samples.length / seconds),
+    p50_ms: round(median(ms)),
+    p95_ms: round(percentile(ms, 95)),
+    p99_ms: round(percentile(ms, 99)),
+    errors: samples.filter((s) => s.status >= 400).length,
+    ...(samples.some((s) => s.status >= 400)
+      ? {
+          error_statuses: [...new Set(samples.filter((s) => s.status >= 400).map((s) => s.status))],
+        }
+      : {}),
+    ...(Object.keys(tiers).length > 0 ? { tiers } : {}),
+  };
+}
+
+async function timed(url: string, init: RequestInit = {}, from = performance.now()) {
+  const response = await fetch(url, init);
+  const body = await response.arrayBuffer();
+  return {
+    response,
+    body,
+    sample: {
+      ms: performance.now() - from,
+      status: response.status,
+      tier: response.headers.get("x-edgefeed-tier"),
+    },
+  };
+}
+
+/**
+ * `concurrency` loops calling `step` until `seconds` have passed or it returns null (no work
+ * left); each call returns its samples.
+ */
+async function closedLoop(
+  seconds: number,
+  concurrency: number,
+  step: (worker: number) => Promise<Sample[] | null>,
+): Promise<Summary> {
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < end) {
+        const done = await step(worker);
+        if (done === null) return;
+        samples.push(...done);
+      }
+    }),
+  );
+  return summarize(samples, (performance.now() - started) / 1000);
+}
+
+/**
+ * Requests started on a fixed schedule regardless of how long earlier ones take; latency is
+ * measured from the scheduled start, so a stall shows up instead of slowing the sender.
+ */
+async function openLoop(
+  seconds: number,
+  rate: number,
+  step: (i: number, scheduled: number) => Promise<Sample>,
+): Promise<Summary> {
+  const started = performance.now();
+  const total = Math.floor(seconds * rate);
+  const pending: Promise<Sample>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = started + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(step(i, scheduled));
+  }
+  const samples = await Promise.all(pending);
+  return summarize(samples, (performance.now() - started) / 1000);
+}
+
+async function waitForEdge(url: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // wrangler is still starting workerd.
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+async function seed(redisUrl: string, s3Endpoint: string): Promise<string[]> {
+  const redis = new Redis(redisUrl);
+  const ids = Array.from({ length: VIDEOS }, (_, i) => `bench-${i}`);
+  const pipeline = redis.pipeline();
+  for (const [i, id] of ids.entries()) {
+    pipeline.hset(CatalogKeys.video(id), {
+      id,
+      creator_id: `creator-${i % 200}`,
+      caption: `bench ${i}`,
+      hashtags: JSON.stringify(["bench"]),
+      audio_id: `audio-${i % 100}`,
+      language: "en",
+      duration_ms: 15_000,
+      width: 720,
+      height: 1280,
+      version: 1,
+      renditions: "[]",
+      status: "live",
+      created_at: new Date().toISOString(),
+    });
+  }
+  ids.forEach((id, i) => {
+    pipeline.zadd(CatalogKeys.trending(REGION), VIDEOS - i, id);
+  });
+  for (let u = 0; u < WARM_USERS; u++) {
+    // Each warm user's ranked candidates: a rotation of the catalog.
+    for (let k = 0; k < VIDEOS; k++) {
+      const id = ids[(u * 37 + k) % VIDEOS]!;
+      pipeline.zadd(CatalogKeys.forYou(`warm-${u}`), VIDEOS - k, encodeForYouMember(id));
+    }
+  }
+  await pipeline.exec();
+  redis.disconnect();
+
+  const s3 = createS3Client({
+    endpoint: s3Endpoint,
+    region: "auto",
+    bucket: LOCAL_BUCKET,
+    ...LOCAL_S3_CREDENTIALS,
+  });
+  const objects = [...ids, ...MEDIA_ONLY].flatMap((id) => [
+    { key: MediaKeys.master(id, 1), body: fixtureMaster() },
+    { key: MediaKeys.playlist(id, 1, "240p"), body: fixturePlaylist() },
+    { key: `${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`, body: fixtureSegment(id).repeat(40) },
+  ]);
+  for (let i = 0; i < objects.length; i += 32) {
+    await Promise.all(
+      objects
+        .slice(i, i + 32)
+        .map(({ key, body }) =>
+          s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKET, Key: key, Body: body })),
+        ),
+    );
+  }
+  s3.destroy();
+  return ids;
+}
+
+/** Starts bench/feed-serve.stack.ts in a child process and waits for its URLs. */
+async function startStack(): Promise<{ stack: BenchStack; stop(): Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(repoRoot, "bench/feed-serve.stack.ts")],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const stack = await new Promise<BenchStack>((done, fail) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n").find((l) => l.startsWith("READY "));
+      if (line) done(JSON.parse(line.slice("READY ".length)) as BenchStack);
+    });
+    child.once("exit", (code) => fail(new Error(`bench stack exited with ${code}`)));
+  });
+  return {
+    stack,
+    async stop() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const { stack, stop } = await startStack();
+  const stateDir = mkdtempSync(join(tmpdir(), "edgefeed-bench-"));
+  const envFile = join(stateDir, "edge.env");
+  writeFileSync(
+    envFile,
+    [
+      `UPSTASH_REDIS_REST_URL=${stack.bridgeUrl}`,
+      `UPSTASH_REDIS_REST_TOKEN=${stack.bridgeToken}`,
+      `ORIGIN_URL=${stack.originUrl}`,
+      `ORIGIN_SHARED_SECRET=${stack.originSecret}`,
+      `SIGNING_SECRET=${SIGNING_SECRET}`,
+      "",
+    ].join("\n"),
+  );
+  // wrangler's dev server without its inspector proxy, which otherwise traces every request.
+  const edge = await unstable_startWorker({
+    config: join(repoRoot, "wrangler.toml"),
+    envFiles: [envFile],
+    dev: {
+      inspector: false,
+      server: { hostname: "127.0.0.1", port: await freePort() },
+      // In memory: the figures are about the serve path, not this machine's disk.
+      persist: false,
+      logLevel: "warn",
+      watch: false,
+      remote: false,
+    },
+  });
+  await edge.ready;
+  const edgeUrl = (await edge.url).origin;
+  try {
+    console.log("seeding catalog, candidates and media…");
+    const [ids] = await Promise.all([seed(stack.redisUrl, stack.s3Endpoint), waitForEdge(edgeUrl)]);
+    const results = await run(edgeUrl, ids);
+    const out = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
+      settings: { SECONDS, CONCURRENCY, RATE, VIDEOS, WARM_USERS },
+      ...results,
+    };
+    console.log(JSON.stringify(out, null, 2));
+    mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
+    writeFileSync(
+      join(repoRoot, "bench/results/feed-serve.json"),
+      `${JSON.stringify(out, null, 2)}\n`,
+    );
+  } finally {
+    await edge.dispose();
+    await stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function login(edgeUrl: string, userId: string): Promise<string> {
+  const response = await fetch(`${edgeUrl}/v1/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_id: userId, region: REGION }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+interface FeedBody {
+  items: { id: string; manifest_url: string }[];
+  next_cursor: string;
+}
+
+/**
+ * Two host names reach the same Worker but are different Cache API keys. `pullUrl` first pulls
+ * every feed video's media from the origin (writing it through into R2), so under `feedUrl` the
+ * edge cache starts cold and R2 warm: production's state, where the transcoder writes to R2.
+ */
+async function run(edgeUrl: string, ids: string[]) {
+  const pullUrl = edgeUrl;
+  const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
+  console.log("filling R2 through origin pulls…");
+  const keys = ids.flatMap((id) => [
+    MediaKeys.master(id, 1),
+    MediaKeys.playlist(id, 1, "240p"),
+    `${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`,
+  ]);
+  let k = 0;
+  await closedLoop(3600, 16, async () => {
+    const key = keys[k++];
+    if (key === undefined) return null;
+    return [(await timed(`${pullUrl}/v1/${key}`)).sample];
+  });
+
+  const warm = await Promise.all(
+    Array.from({ length: WARM_USERS }, async (_, u) => ({
+      token: await login(feedUrl, `warm-${u}`),
+      cursor: "",
+    })),
+  );
+  const feedOnce = async (user: { token: string; cursor: string }, scheduled?: number) => {
+    const query = user.cursor ? `?cursor=${user.cursor}` : "";
+    const { response, body, sample } = await timed(
+      `${feedUrl}/v1/feed${query}`,
+      { headers: { authorization: `Bearer ${user.token}` } },
+      scheduled,
+    );
+    if (response.ok) {
+      const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
+      user.cursor = page.next_cursor;
+      return { sample, page };
+    }
+    return { sample, page: null };
+  };
+  // First page per warm user: creates the object and fills its buffer.
+  await Promise.all(warm.map((user) => feedOnce(user)));
+
+  console.log("feed, warm users, one request at a time…");
+  const warmSequential = await closedLoop(SECONDS, 1, async () => {
+    const user = warm[Math.floor(Math.random() * warm.length)]!;
+    return [(await feedOnce(user)).sample];
+  });
+  console.log("feed, warm users, closed loop…");
+  const warmClosed = await closedLoop(SECONDS, CONCURRENCY, async (worker) => {
+    const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
+    return [(await feedOnce(user)).sample];
+  });
+  console.log(`feed, warm users, open loop at ${RATE} rps…`);
+  let next = 0;
+  const warmOpen = await openLoop(SECONDS, RATE, async (_, scheduled) => {
+    const user = warm[next++ % warm.length]!;
+    return (await feedOnce(user, scheduled)).sample;
+  });
+
+  console.log("feed, cold users…");
+  let cold = 0;
+  const coldUsers = await closedLoop(SECONDS, CONCURRENCY, async () => {
+    const token = await login(feedUrl, `cold-${cold++}`);
+    return [(await feedOnce({ token, cursor: "" })).sample];
+  });
+
+  const segment = (id: string) => `/v1/${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`;
+  const untouched = MEDIA_ONLY;
+  console.log("segments per tier…");
+  let o = 0;
+  const originTier = await closedLoop(SECONDS, CONCURRENCY, async () => {
+    const id = untouched[o++];
+    if (id === undefined) return null;
+    return [(await timed(`${pullUrl}${segment(id)}`)).sample];
+  });
+  // The same objects under the other host name: cache misses that R2 (written through) answers.
+  const pulled = untouched.slice(0, o);
+  let r = 0;
+  const r2Tier = await closedLoop(SECONDS, CONCURRENCY, async () => {
+    const id = pulled[r++];
+    if (id === undefined) return null;
+    return [(await timed(`${feedUrl}${segment(id)}`)).sample];
+  });
+  let e = 0;
+  const edgeTier = await closedLoop(SECONDS, CONCURRENCY, async () => {
+    const id = untouched[e++ % Math.min(o, untouched.length)]!;
+    return [(await timed(`${pullUrl}${segment(id)}`)).sample];
+  });
+
+  console.log("client simulation (page, then first segments)…");
+  const clients = await Promise.all(
+    Array.from({ length: 40 }, async (_, u) => ({
+      token: await login(feedUrl, `client-${u}`),
+      cursor: "",
+    })),
+  );
+  const firstSegments = await closedLoop(
+    SECONDS,
+    Math.min(CONCURRENCY, clients.length),
+    async (worker) => {
+      const { page } = await feedOnce(clients[worker]!);
+      // A player asks for the first video at once and the next ones as the user swipes.
+      await new Promise((r) => setTimeout(r, 50));
+      const samples: Sample[] = [];
+      for (const item of page?.items.slice(0, 3) ?? []) {
+        samples.push((await timed(`${feedUrl}${segment(item.id)}`)).sample);
+      }
+      return samples;
+    },
+  );
+
+  return {
+    feed_warm_sequential: warmSequential,
+    feed_warm_closed_loop: warmClosed,
+    feed_warm_open_loop: { target_rps: RATE, ...warmOpen },
+    feed_cold_users: coldUsers,
+    segments_origin_tier: originTier,
+    segments_r2_tier: r2Tier,
+    segments_edge_cache_tier: edgeTier,
+    client_first_segments: firstSegments,
+  };
+}
+
+await main();

@@ -1,0 +1,127 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { Candidate, Rail } from "../origin/ranking/candidate.types";
+import { DEFAULT_RANKING_CONFIG } from "../origin/ranking/ranking.config";
+import { freshRankerModels, TwoStageRanker } from "../origin/ranking/two-stage.ranker";
+import { annRail, indexSequenceModel } from "../origin/retrieval/ann.rail";
+import { gatherCandidates, topScored } from "../origin/retrieval/candidate.rails";
+import { CoVisitationIndex } from "../origin/retrieval/co-visitation.index";
+import { SeededRandom } from "../origin/retrieval/seeded-random";
+import { SequenceModel } from "../origin/retrieval/sequence.model";
+import { loadHnswModule } from "../wasm/hnsw.node.js";
+import { HnswIndex } from "../wasm/index";
+import { median, percentile } from "./stats";
+
+/**
+ * `npx tsx bench/rank.bench.ts`: (1) latency of ranking 500 candidates through stage 1 and
+ * stage 2 plus the re-ranking policy, one core; (2) precompute throughput, users/s, of the whole
+ * refresh (rails incl. HNSW over the catalog, both stages) on a 100k-video catalog. Models are
+ * random but of production shape (64-d, 100k videos); latency does not depend on the values.
+ */
+const CATALOG = Number(process.env.RANK_BENCH_CATALOG ?? 100_000);
+const ITERATIONS = Number(process.env.RANK_BENCH_ITERATIONS ?? 2_000);
+const USERS = Number(process.env.RANK_BENCH_USERS ?? 500);
+const rng = new SeededRandom(42);
+const log = (message: string) => console.log(`rank bench: ${message}`);
+
+const sequence = SequenceModel.initialised(CATALOG, { dim: 64, window: 10, decay: 0.7 }, 1);
+for (let i = 0; i < sequence.output.length; i++) sequence.output[i] = rng.next() - 0.5;
+const coVisitation = new CoVisitationIndex();
+for (let s = 0; s < 50_000; s++) {
+  const start = rng.int(CATALOG);
+  coVisitation.observeSequence(Array.from({ length: 8 }, () => (start + rng.int(500)) % CATALOG));
+}
+const ranker = new TwoStageRanker(freshRankerModels(sequence, coVisitation));
+const creators = 5_000;
+const meta = (item: number, rails: Partial<Record<Rail, number>>): Candidate => ({
+  item,
+  videoId: `v${item}`,
+  rails,
+  creatorId: `c${item % creators}`,
+  audioId: `s${item % 997}`,
+  hashtags: [`t${item % 101}`, `t${item % 53}`],
+  ageHours: item % 200,
+  exposures: item % 3000,
+  engagementRate: 0.05,
+  completionRate: 0.3,
+});
+const context = (user: number) => ({
+  userId: `u${user}`,
+  history: Array.from({ length: 20 }, () => rng.int(CATALOG)),
+  interest: new Map([
+    [`c:c${user % creators}`, 5],
+    [`s:s${user % 997}`, 2],
+    [`h:t${user % 101}`, -1],
+  ]),
+  recentCreators: [`c${user % creators}`],
+});
+const config = DEFAULT_RANKING_CONFIG;
+
+// (1) 500 candidates through both stages.
+const samples: number[] = [];
+for (let i = 0; i < ITERATIONS + 200; i++) {
+  const candidates = Array.from({ length: 500 }, (_, k) => meta(rng.int(CATALOG), { ann: k }));
+  const ctx = context(i);
+  const t0 = performance.now();
+  ranker.rank(ctx, candidates, config);
+  const ms = performance.now() - t0;
+  if (i >= 200) samples.push(ms);
+}
+const latency = { p50: median(samples), p99: percentile(samples, 99), iterations: ITERATIONS };
+log(
+  `500 candidates, both stages: p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms`,
+);
+
+// (2) whole refresh per user on the catalog.
+const t0 = performance.now();
+const index = HnswIndex.create(loadHnswModule(), {
+  dim: 65,
+  metric: "ip",
+  M: 16,
+  efConstruction: 100,
+  capacity: CATALOG,
+  seed: 100,
+});
+indexSequenceModel(sequence, index);
+const buildSeconds = (performance.now() - t0) / 1000;
+log(`HNSW over ${CATALOG} videos built in ${buildSeconds.toFixed(1)} s`);
+const trending = Array.from({ length: 300 }, () => rng.int(CATALOG));
+const fresh = Array.from({ length: 2000 }, () => rng.int(CATALOG));
+const perUser: number[] = [];
+const t1 = performance.now();
+for (let u = 0; u < USERS; u++) {
+  const start = performance.now();
+  const ctx = context(u);
+  const state = ranker.state(ctx);
+  const seen = new Set(ctx.history);
+  const merged = gatherCandidates(
+    {
+      ann: annRail(index, state.shortTerm, 256),
+      related: (k, allowed) => topScored(state.related, k, allowed),
+      social: (k, allowed) => fresh.slice(u % 1000, (u % 1000) + 3 * k).filter(allowed),
+      trending: (k, allowed) => trending.filter(allowed).slice(0, k),
+      exploration: (k, allowed) => fresh.filter(allowed).slice(0, k),
+    },
+    { seen: (i) => seen.has(i), suppressed: () => false },
+  );
+  ranker.rank(
+    ctx,
+    merged.map(({ item, rails }) => meta(item, rails)),
+    config,
+  );
+  perUser.push(performance.now() - start);
+}
+const usersPerSecond = USERS / ((performance.now() - t1) / 1000);
+const refresh = {
+  usersPerSecond,
+  p50: median(perUser),
+  p99: percentile(perUser, 99),
+  users: USERS,
+};
+log(
+  `refresh on ${CATALOG} videos: ${usersPerSecond.toFixed(0)} users/s per core (p50 ${refresh.p50.toFixed(2)} ms, p99 ${refresh.p99.toFixed(2)} ms per user)`,
+);
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+writeFileSync(
+  new URL("./results/rank.json", import.meta.url),
+  `${JSON.stringify({ catalog: CATALOG, latency500: latency, refresh, hnswBuildSeconds: buildSeconds }, null, 2)}\n`,
+);

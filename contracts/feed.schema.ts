@@ -1,0 +1,119 @@
+import * as v from "valibot";
+import { VideoIdSchema } from "./video.schema";
+
+/**
+ * Which rail or fallback put a video on the page: the ranker's rails for ranked candidates;
+ * `fallback` for regional trending served in their place, and `exploration` for the fallback's
+ * exploration slots.
+ */
+export const FeedReasonSchema = v.picklist([
+  "ann",
+  "social",
+  "trending",
+  "exploration",
+  "fresh",
+  "fallback",
+]);
+
+/** Why a page was (partly) filled from the fallback instead of the user's ranked candidates. */
+export const FallbackCauseSchema = v.picklist([
+  "fyp_empty",
+  "redis_unreachable",
+  "user_feed_unavailable",
+]);
+
+export const FeedItemSchema = v.object({
+  id: VideoIdSchema,
+  manifest_url: v.string(),
+  poster_url: v.string(),
+  duration_ms: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  creator_id: v.string(),
+  hashtags: v.array(v.string()),
+  audio_id: v.string(),
+  reason: FeedReasonSchema,
+});
+
+/** `GET /v1/feed` response. `fallback` is null when every video came from ranked candidates. */
+export const FeedPageSchema = v.object({
+  items: v.array(FeedItemSchema),
+  next_cursor: v.string(),
+  fallback: v.nullable(FallbackCauseSchema),
+});
+
+export const FEED_PAGE_MIN = 5;
+export const FEED_PAGE_MAX = 10;
+export const FEED_PAGE_DEFAULT = 8;
+
+/** `GET /v1/feed?cursor=&limit=`: query values arrive as strings. */
+export const FeedQuerySchema = v.object({
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(512, "must be at most 512 characters"),
+      v.regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, "must be a cursor returned as next_cursor"),
+    ),
+  ),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{1,2}$/, `must be an integer from ${FEED_PAGE_MIN} to ${FEED_PAGE_MAX}`),
+      v.transform(Number),
+      v.minValue(FEED_PAGE_MIN, `must be an integer from ${FEED_PAGE_MIN} to ${FEED_PAGE_MAX}`),
+      v.maxValue(FEED_PAGE_MAX, `must be an integer from ${FEED_PAGE_MIN} to ${FEED_PAGE_MAX}`),
+    ),
+  ),
+});
+
+/**
+ * Members of `fyp:{user}` (score = rank, highest first) are `{video_id}` or `{video_id}:{rail}`,
+ * so the ranker can say which rail produced a candidate; a bare id counts as `ann`.
+ */
+export function encodeForYouMember(videoId: string, rail: FeedReason = "ann"): string {
+  return `${videoId}:${rail}`;
+}
+
+export function parseForYouMember(member: string): { id: string; reason: FeedReason } | null {
+  const [id = "", rail = "ann"] = member.split(":", 2);
+  if (!v.is(VideoIdSchema, id) || !v.is(FeedReasonSchema, rail)) return null;
+  return { id, reason: rail };
+}
+
+/**
+ * Redis keys the serve path reads or writes beyond the catalog's.
+ * - `impressions` stream: one entry per video handed to a user, fields `user_id, video_id,
+ *   session_id, page_id, position, reason, ts` (ms). Appended by the UserFeed object after the
+ *   page is committed, trimmed approximately to the newest ~1M entries.
+ * - `explore:{region}` sorted set: under-exposed fresh videos for the fallback's exploration slots
+ *   (written by the origin; optional, the fallback uses trending's tail without it).
+ * - `metrics:{yyyy-mm-ddThh:mm}` hash: per-minute operator counters flushed in batches by the edge.
+ */
+export const FeedKeys = {
+  impressions: "impressions",
+  explore: (region: string) => `explore:${region}`,
+  metrics: (minute: string) => `metrics:${minute}`,
+} as const;
+
+/** Header carrying ORIGIN_SHARED_SECRET on internal edge↔origin calls. */
+export const INTERNAL_AUTH_HEADER = "x-edgefeed-internal";
+
+/** `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. */
+export const FeedRefreshRequestSchema = v.object({
+  user_id: v.string(),
+  region: v.string(),
+  cause: FallbackCauseSchema,
+});
+
+/** What the signal path asks the user's feed to skip from now on (`not_interested`, hard skip). */
+export const SuppressRequestSchema = v.object({
+  creator_id: v.optional(v.string()),
+  audio_id: v.optional(v.string()),
+  video_id: v.optional(v.string()),
+});
+
+export type FeedReason = v.InferOutput<typeof FeedReasonSchema>;
+export type FallbackCause = v.InferOutput<typeof FallbackCauseSchema>;
+export type FeedItem = v.InferOutput<typeof FeedItemSchema>;
+export type FeedPage = v.InferOutput<typeof FeedPageSchema>;
+export type FeedQuery = v.InferOutput<typeof FeedQuerySchema>;
+export type FeedRefreshRequest = v.InferOutput<typeof FeedRefreshRequestSchema>;
+export type SuppressRequest = v.InferOutput<typeof SuppressRequestSchema>;

@@ -1,0 +1,188 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
+import { CatalogKeys } from "../contracts/video.schema";
+import { type ManagedChild, spawnManaged } from "../origin/dev/child-process";
+import { freePort, waitForPort } from "../origin/dev/free-port";
+import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
+import { type RunningRedis, startRedisServer } from "../origin/dev/redis-server";
+import { type RunningS3, startS3Server } from "../origin/dev/s3-server";
+import { seedDemoCatalog } from "../origin/dev/seed-demo";
+
+export interface E2EStack {
+  edgeUrl: string;
+  redisUrl: string;
+  adminToken: string;
+  region: string;
+  videoIds: string[];
+  stop(): Promise<void>;
+}
+
+const repoRoot = resolve(import.meta.dirname, "..");
+const REGION = "eu";
+const SECRET = "e2e-shared-secret-0123";
+
+/**
+ * The whole local stack for the browser tests, isolated from `npm run dev`: its own free ports
+ * and a throwaway state folder, a freshly seeded demo catalog, and the features role refreshing
+ * trending every 2 s so the fallback feed reflects the tests' own traffic.
+ */
+export async function startE2EStack(options: { videos?: number } = {}): Promise<E2EStack> {
+  const state = mkdtempSync(join(tmpdir(), "edgefeed-e2e-"));
+  const children: ManagedChild[] = [];
+  let redis: RunningRedis | undefined;
+  let s3: RunningS3 | undefined;
+  const stop = async () => {
+    for (const child of [...children].reverse()) await child.stop();
+    await s3?.stop();
+    await redis?.stop();
+    rmSync(state, { recursive: true, force: true });
+  };
+  try {
+    execFileSync(process.execPath, [join(repoRoot, "web/build.mjs")], { stdio: "ignore" });
+    redis = await startRedisServer({ dataDir: join(state, "redis") });
+    s3 = await startS3Server({ directory: join(state, "s3"), buckets: [LOCAL_BUCKET] });
+    const [bridgePort, originPort, edgePort, inspectorPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
+    const bridgeToken = "e2e-bridge-token-0123";
+    const adminToken = "e2e-admin-token-0123";
+    const originUrl = `http://127.0.0.1:${originPort}`;
+    const originEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: redis.url,
+      UPSTASH_REDIS_REST_TOKEN: bridgeToken,
+      BRIDGE_PORT: String(bridgePort),
+      ORIGIN_PORT: String(originPort),
+      ORIGIN_SHARED_SECRET: SECRET,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
+      S3_BUCKET: LOCAL_BUCKET,
+      FEATURES_TRENDING_MS: "2000",
+    };
+    for (const role of ["bridge", "api", "features"]) {
+      children.push(
+        spawnManaged(
+          role,
+          process.execPath,
+          ["--import", "tsx", join(repoRoot, "origin/main.ts"), role],
+          originEnv,
+        ),
+      );
+    }
+    await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
+    const videoIds = await seedDemoCatalog({
+      redisUrl: redis.url,
+      s3: {
+        endpoint: s3.endpoint,
+        region: "auto",
+        bucket: LOCAL_BUCKET,
+        ...LOCAL_S3_CREDENTIALS,
+      },
+      originUrl,
+      sharedSecret: SECRET,
+      count: options.videos ?? 24,
+    });
+
+    const envFile = join(state, "edge.env");
+    writeFileSync(
+      envFile,
+      [
+        `UPSTASH_REDIS_REST_URL=http://127.0.0.1:${bridgePort}`,
+        `UPSTASH_REDIS_REST_TOKEN=${bridgeToken}`,
+        `ORIGIN_URL=${originUrl}`,
+        `ORIGIN_SHARED_SECRET=${SECRET}`,
+        "SIGNING_SECRET=e2e-signing-secret-0123",
+        `ADMIN_TOKEN=${adminToken}`,
+        "",
+      ].join("\n"),
+    );
+    children.push(
+      spawnManaged(
+        "edge",
+        process.execPath,
+        [
+          join(repoRoot, "node_modules/wrangler/bin/wrangler.js"),
+          "dev",
+          "--ip",
+          "127.0.0.1",
+          "--port",
+          String(edgePort),
+          "--env-file",
+          envFile,
+          "--persist-to",
+          join(state, "wrangler"),
+          "--show-interactive-dev-session=false",
+          "--inspector-port",
+          String(inspectorPort),
+          "--log-level",
+          "warn",
+        ],
+        { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      ),
+    );
+    const edgeUrl = `http://127.0.0.1:${edgePort}`;
+    await waitForHealthy(`${edgeUrl}/healthz`, 90_000);
+    await warmTrending(edgeUrl, redis.url, videoIds);
+    return { edgeUrl, redisUrl: redis.url, adminToken, region: REGION, videoIds, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not become healthy in ${timeoutMs} ms`);
+}
+
+/**
+ * A fresh catalog has no trending set, and a new user's feed falls back to trending. Earlier
+ * viewers are simulated through the real signal path: one session posts a play for every video,
+ * and the features role turns that into `trending:{region}`.
+ */
+async function warmTrending(edgeUrl: string, redisUrl: string, videoIds: string[]): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    if ((await redis.zcard(CatalogKeys.trending(REGION))) > 0) return;
+    const login = await fetch(`${edgeUrl}/v1/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: "e2e-earlier-viewer", region: REGION }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const events = videoIds.map((video_id, i) => ({
+      id: `warm-${i}`,
+      type: "play",
+      video_id,
+      ts: Date.now(),
+    }));
+    const posted = await fetch(`${edgeUrl}/v1/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ events }),
+    });
+    if (posted.status !== 202) throw new Error(`warm-up events: ${posted.status}`);
+    const deadline = Date.now() + 30_000;
+    while ((await redis.zcard(CatalogKeys.trending(REGION))) < videoIds.length) {
+      if (Date.now() > deadline) throw new Error("trending did not fill from the warm-up events");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,68 @@
+import { Ratelimit } from "@upstash/ratelimit";
+import { Hono } from "hono";
+import { ErrorCode } from "../../contracts/error.schema";
+import {
+  type EventBatchResponse,
+  EventBatchSchema,
+  MAX_EVENTS_BODY_BYTES,
+  MAX_EVENTS_PER_BATCH,
+} from "../../contracts/event.schema";
+import { jsonError } from "../http/errors";
+import { readJsonBody } from "../http/json-body";
+import { redisFromEnv } from "../redis/redis.client";
+import { requireSession, type SessionVariables } from "../session/require-session";
+import { eventsConfigFromEnv } from "./events.config";
+import { ingestBatch } from "./ingest-batch";
+import { suppressInFeed } from "./suppress";
+
+const RATE_WINDOW = "10 s";
+
+/**
+ * `POST /v1/events`: a batch of at most 100 events from one session. 202 with the rejected
+ * indices; 413 over 64 KB or 100 events; 400 for malformed JSON; 429 + Retry-After when the
+ * session sends more batches than its budget.
+ */
+export const eventsRoute = new Hono<{ Bindings: Env; Variables: SessionVariables }>().post(
+  "/v1/events",
+  requireSession(),
+  async (c) => {
+    const config = eventsConfigFromEnv(c.env);
+    const session = c.var.session;
+    const redis = redisFromEnv(c.env);
+    // Checked before the body is read: a flooding session costs one script call, not a parse.
+    const limit = await new Ratelimit({
+      redis,
+      limiter: Ratelimit.slidingWindow(config.rateLimit, RATE_WINDOW),
+      prefix: "rl:events",
+      ephemeralCache: false,
+    }).limit(session.sessionId);
+    if (!limit.success) {
+      c.header("Retry-After", String(Math.max(1, Math.ceil((limit.reset - Date.now()) / 1000))));
+      return jsonError(c, 429, ErrorCode.RateLimited, "too many event batches for this session");
+    }
+    const body = await readJsonBody(c, EventBatchSchema, MAX_EVENTS_BODY_BYTES);
+    if (!body.ok) return body.response;
+    if (body.value.events.length > MAX_EVENTS_PER_BATCH) {
+      return jsonError(
+        c,
+        413,
+        ErrorCode.EventsTooMany,
+        `events: at most ${MAX_EVENTS_PER_BATCH} events per batch`,
+      );
+    }
+    const result = await ingestBatch(redis, session, body.value.events, config);
+    try {
+      await suppressInFeed(c.env, redis, session.userId, result.suppressing);
+    } catch (error) {
+      // The events are already on the bus; the ranker still learns the negative signal.
+      console.error("events: feed suppression failed", error);
+    }
+    const response: EventBatchResponse = {
+      accepted: result.accepted.length,
+      duplicates: result.duplicates,
+      sampled_out: result.sampledOut,
+      rejected: result.rejected,
+    };
+    return c.json(response, 202);
+  },
+);

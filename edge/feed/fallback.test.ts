@@ -1,0 +1,62 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { CatalogKeys } from "../../contracts/video.schema";
+import { loadFallback } from "./fallback";
+import { DEAD_URL, rank, seedVideos } from "./feed.testing";
+
+const ORIGIN = "http://edge.test";
+
+async function load(region: string, bindings: Env = env) {
+  const ctx = createExecutionContext();
+  const result = await loadFallback(bindings, region, ORIGIN, (work) => ctx.waitUntil(work));
+  await waitOnExecutionContext(ctx);
+  return result;
+}
+
+describe("loadFallback", () => {
+  it("reads trending from Redis once, then from the edge cache", async () => {
+    await rank(CatalogKeys.trending("fa"), await seedVideos("fall-a", 12));
+    const first = await load("fa");
+    expect(first.source).toBe("redis");
+    expect(first.items).toHaveLength(12);
+    // Every 4th slot is exploration; with 12 trending videos it comes from trending's tail.
+    expect(first.items.map((item) => item.reason).slice(0, 4)).toEqual([
+      "fallback",
+      "fallback",
+      "fallback",
+      "fallback",
+    ]);
+    const second = await load("fa");
+    expect(second.source).toBe("edge-cache");
+    expect(second.items).toEqual(first.items);
+  });
+
+  it("mixes in the exploration set every 4th slot", async () => {
+    await rank(CatalogKeys.trending("fe"), await seedVideos("fall-e", 10));
+    await rank("explore:fe", await seedVideos("explore-e", 5));
+    const { items } = await load("fe");
+    expect(items.map((item) => item.reason).slice(0, 8)).toEqual([
+      "fallback",
+      "fallback",
+      "fallback",
+      "exploration",
+      "fallback",
+      "fallback",
+      "fallback",
+      "exploration",
+    ]);
+  });
+
+  it("serves a stale cached copy when Redis is down", async () => {
+    const items = await seedVideos("fall-s", 3);
+    await caches.default.put(
+      `${ORIGIN}/__edgefeed/fallback/fs`,
+      new Response(JSON.stringify(items.map((id) => ({ id }))), {
+        headers: { "cache-control": "public, max-age=86400", "x-edgefeed-cached-at": "0" },
+      }),
+    );
+    const result = await load("fs", { ...env, UPSTASH_REDIS_REST_URL: DEAD_URL });
+    expect(result.source).toBe("stale-edge-cache");
+    expect(result.items.map((item) => item.id)).toEqual(items);
+  });
+});

@@ -1,0 +1,98 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import { type FeedItem, FeedKeys } from "../../contracts/feed.schema";
+import { CatalogKeys } from "../../contracts/video.schema";
+import { type RedisEnv, redisFromEnv } from "../redis/redis.client";
+import { withDeadline } from "./deadline";
+import { type Candidate, hydrateCandidates } from "./video-card";
+
+/** Trending changes every ~30 s (the origin's refresh period), so the edge reuses it that long. */
+export const FALLBACK_FRESH_MS = 30_000;
+/** A stale copy stays in the cache for a day: it is what users get while Redis is down. */
+const FALLBACK_KEEP_SECONDS = 24 * 3600;
+const TRENDING_TOP = 100;
+const TRENDING_DEPTH = 200;
+const EXPLORE_DEPTH = 50;
+/** Every 4th fallback slot goes to exploration, so a fallback feed still discovers new videos. */
+const EXPLORATION_EVERY = 4;
+const REDIS_DEADLINE_MS = 500;
+const CACHED_AT = "x-edgefeed-cached-at";
+
+export type FallbackSource = "edge-cache" | "redis" | "stale-edge-cache" | "isolate" | "none";
+
+// The last good set per region in this isolate: a page even when the Cache API entry is gone.
+const lastGood = new Map<string, FeedItem[]>();
+const inflight = new Map<string, Promise<FeedItem[]>>();
+
+/**
+ * The fallback set for a region: trending plus exploration, hydrated. Cache API first (fresh for
+ * 30 s), then Redis (written back to the cache), then any stale copy. `defer` receives the
+ * cache write so it runs after the response (ctx.waitUntil).
+ */
+export async function loadFallback(
+  env: RedisEnv,
+  region: string,
+  cacheOrigin: string,
+  defer: (work: Promise<unknown>) => void,
+): Promise<{ items: FeedItem[]; source: FallbackSource }> {
+  const cache = caches.default;
+  const key = new Request(`${cacheOrigin}/__edgefeed/fallback/${region}`);
+  const cached = await cache.match(key);
+  if (cached && Date.now() - Number(cached.headers.get(CACHED_AT)) < FALLBACK_FRESH_MS) {
+    return { items: await cached.json(), source: "edge-cache" };
+  }
+  try {
+    let pending = inflight.get(region);
+    if (!pending) {
+      pending = withDeadline(
+        readFallback(redisFromEnv(env), region),
+        REDIS_DEADLINE_MS * 2,
+        "fallback read",
+      ).finally(() => inflight.delete(region));
+      inflight.set(region, pending);
+    }
+    const items = await pending;
+    if (items.length > 0) {
+      lastGood.set(region, items);
+      const response = new Response(JSON.stringify(items), {
+        headers: {
+          "content-type": "application/json",
+          "cache-control": `public, max-age=${FALLBACK_KEEP_SECONDS}`,
+          [CACHED_AT]: String(Date.now()),
+        },
+      });
+      defer(cache.put(key, response));
+      return { items, source: "redis" };
+    }
+  } catch {
+    // Redis is unreachable or slow: the stale copies below are exactly what they are kept for.
+  }
+  if (cached) return { items: await cached.json(), source: "stale-edge-cache" };
+  const remembered = lastGood.get(region);
+  return remembered ? { items: remembered, source: "isolate" } : { items: [], source: "none" };
+}
+
+async function readFallback(redis: Redis, region: string): Promise<FeedItem[]> {
+  const pipeline = redis.pipeline();
+  pipeline.zrange<(string | number)[]>(CatalogKeys.trending(region), 0, TRENDING_DEPTH - 1, {
+    rev: true,
+  });
+  pipeline.zrange<(string | number)[]>(FeedKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
+    rev: true,
+  });
+  const [trending = [], explore = []] = await pipeline.exec<(string | number)[][]>();
+  const top = trending.slice(0, TRENDING_TOP).map(String);
+  const exploration = (explore.length > 0 ? explore : trending.slice(TRENDING_TOP)).map(String);
+  const candidates: Candidate[] = [];
+  const seen = new Set<string>();
+  let t = 0;
+  let e = 0;
+  while (t < top.length || e < exploration.length) {
+    const slot = candidates.length % EXPLORATION_EVERY === EXPLORATION_EVERY - 1;
+    const id = slot && e < exploration.length ? exploration[e++] : (top[t++] ?? exploration[e++]);
+    if (id === undefined || seen.has(id)) continue;
+    seen.add(id);
+    const reason = top.includes(id) ? "fallback" : "exploration";
+    candidates.push({ id, reason });
+  }
+  return hydrateCandidates(redis, candidates);
+}

@@ -1,0 +1,46 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+  fixtureMaster,
+  fixturePlaylist,
+  ORIGIN_FIXTURE_VIDEO,
+} from "../../contracts/media.fixtures";
+import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
+import { edgeFetch, getFeed, rank, seedCatalog, seedVideos, tokenFor } from "../feed/feed.testing";
+import { lowestVariant } from "./prewarm";
+
+const TIER = "x-edgefeed-tier";
+
+describe("pre-warm after a feed page", () => {
+  it("makes the next videos' first segment an edge-cache hit on the client's first request", async () => {
+    const ids = await seedVideos("warm", 2);
+    for (const id of ids) {
+      await env.VIDEOS.put(MediaKeys.master(id, 1), fixtureMaster());
+      await env.VIDEOS.put(MediaKeys.playlist(id, 1, "240p"), fixturePlaylist());
+      await env.VIDEOS.put(`${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`, `first segment of ${id}`);
+      await env.VIDEOS.put(`${MediaKeys.prefix(id, 1)}720p/seg-00000.ts`, "high rendition");
+    }
+    // The third video exists only on the origin (the global setup's fixture).
+    await seedCatalog([ORIGIN_FIXTURE_VIDEO]);
+    await rank(CatalogKeys.forYou("u-warm-media"), [...ids, ORIGIN_FIXTURE_VIDEO]);
+    const { status, body } = await getFeed(await tokenFor("u-warm-media"), "?limit=5");
+    expect(status).toBe(200);
+    expect(body.items.slice(0, 3).map((item) => item.id)).toEqual([...ids, ORIGIN_FIXTURE_VIDEO]);
+    for (const id of [...ids, ORIGIN_FIXTURE_VIDEO]) {
+      const master = await edgeFetch(`/v1/${MediaKeys.master(id, 1)}`);
+      expect(master.headers.get(TIER), id).toBe("edge-cache");
+      const playlist = await edgeFetch(`/v1/${MediaKeys.playlist(id, 1, "240p")}`);
+      expect(playlist.headers.get(TIER), id).toBe("edge-cache");
+      const segment = await edgeFetch(`/v1/${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`);
+      expect(segment.headers.get(TIER), id).toBe("edge-cache");
+    }
+    // Only the lowest rendition is pre-warmed.
+    const high = await edgeFetch(`/v1/${MediaKeys.prefix(ids[0]!, 1)}720p/seg-00000.ts`);
+    expect(high.headers.get(TIER)).toBe("r2");
+  });
+
+  it("picks the lowest-bandwidth variant of a master playlist", () => {
+    expect(lowestVariant(fixtureMaster())).toBe("240p/index.m3u8");
+    expect(lowestVariant("#EXTM3U\n")).toBeNull();
+  });
+});

@@ -1,0 +1,68 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+
+const EDGE = "http://edge.test";
+
+async function sessionToken(userId: string): Promise<string> {
+  const response = await SELF.fetch(`${EDGE}/v1/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_id: userId, region: "eu" }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+const b64 = (text: string) => btoa(text);
+
+describe("/v1/uploads proxy to the origin's tus server", () => {
+  it("creates, resumes and finishes an upload as the session's user", async () => {
+    const auth = { authorization: `Bearer ${await sessionToken("uploader-1")}` };
+    const body = new TextEncoder().encode("not a video, but tus does not care yet");
+    const created = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: {
+        ...auth,
+        "tus-resumable": "1.0.0",
+        "upload-length": String(body.byteLength),
+        "upload-metadata": `caption ${b64("via the edge")},language ${b64("en")}`,
+      },
+    });
+    expect(created.status).toBe(201);
+    const location = created.headers.get("location") ?? "";
+    expect(location).toMatch(/^http:\/\/edge\.test\/v1\/uploads\/[A-Za-z0-9_-]{16}$/);
+
+    const patch = (offset: number, chunk: Uint8Array) =>
+      SELF.fetch(location, {
+        method: "PATCH",
+        headers: {
+          ...auth,
+          "tus-resumable": "1.0.0",
+          "upload-offset": String(offset),
+          "content-type": "application/offset+octet-stream",
+        },
+        body: chunk,
+      });
+    expect((await patch(0, body.subarray(0, 10))).status).toBe(204);
+    const head = await SELF.fetch(location, {
+      method: "HEAD",
+      headers: { ...auth, "tus-resumable": "1.0.0" },
+    });
+    expect(head.headers.get("upload-offset")).toBe("10");
+    const last = await patch(10, body.subarray(10));
+    expect(last.status).toBe(204);
+    const id = location.slice(location.lastIndexOf("/") + 1);
+    expect(last.headers.get("edgefeed-video-id")).toBe(id);
+
+    const status = await SELF.fetch(`${location}/status`, { headers: auth });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ id, status: "processing" });
+  });
+
+  it("requires a session", async () => {
+    const response = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: { "tus-resumable": "1.0.0", "upload-length": "10" },
+    });
+    expect(response.status).toBe(401);
+  });
+});

@@ -1,0 +1,58 @@
+import { type Context, Hono } from "hono";
+import { ErrorCode } from "../../contracts/error.schema";
+import { InternalHeaders } from "../../contracts/upload.schema";
+import { jsonError } from "../http/errors";
+import { requireSession, type SessionVariables } from "../session/require-session";
+
+type UploadsEnv = { Bindings: Env; Variables: SessionVariables };
+
+/** tus request headers the origin needs; everything else (cookies, the session token) stays here. */
+const FORWARDED = [
+  "tus-resumable",
+  "upload-length",
+  "upload-offset",
+  "upload-metadata",
+  "upload-defer-length",
+  "upload-concat",
+  "content-type",
+  "content-length",
+  "x-http-method-override",
+];
+
+/**
+ * `/v1/uploads/*`: tus uploads and `GET /v1/uploads/{id}/status`, proxied to the origin's
+ * `/uploads/*` with the session's user and the internal secret. The body streams through; the
+ * edge never buffers a video. CORS preflights go through without a session.
+ */
+export const uploadsRoute = new Hono<UploadsEnv>()
+  .options("/v1/uploads", forward)
+  .options("/v1/uploads/*", forward)
+  .use("/v1/uploads", requireSession())
+  .use("/v1/uploads/*", requireSession())
+  .all("/v1/uploads", forward)
+  .all("/v1/uploads/*", forward);
+
+async function forward(c: Context<UploadsEnv>): Promise<Response> {
+  const url = new URL(c.req.url);
+  const target = new URL(`/uploads${url.pathname.slice("/v1/uploads".length)}`, c.env.ORIGIN_URL);
+  const headers = new Headers();
+  for (const name of FORWARDED) {
+    const value = c.req.header(name);
+    if (value !== undefined) headers.set(name, value);
+  }
+  headers.set(InternalHeaders.secret, c.env.ORIGIN_SHARED_SECRET);
+  headers.set(InternalHeaders.uploadBase, `${url.origin}/v1/uploads`);
+  const session = c.get("session");
+  if (session) headers.set(InternalHeaders.userId, session.userId);
+  const hasBody = c.req.method === "POST" || c.req.method === "PATCH";
+  try {
+    const response = await fetch(target, {
+      method: c.req.method,
+      headers,
+      ...(hasBody ? { body: c.req.raw.body } : {}),
+    });
+    return new Response(response.body, response);
+  } catch {
+    return jsonError(c, 502, ErrorCode.Unexpected, "uploads: origin unavailable");
+  }
+}

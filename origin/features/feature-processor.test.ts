@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import {
+  type ClientEvent,
+  partitionOf,
+  STREAM_FIELD,
+  type StoredEvent,
+} from "../../contracts/event.schema";
+import { bucketField, bucketStart, featureKeys } from "./feature-keys";
+import { FeatureProcessor } from "./feature-processor";
+import { compareIds } from "./stream-entries";
+import { readUserInterest } from "./user-interest.reader";
+import { readVideoTotals, readVideoWindows } from "./video-features.reader";
+
+const redisUrl = inject("redisUrl");
+const redis = new Redis(redisUrl);
+const PARTITIONS = 2;
+const processors: FeatureProcessor[] = [];
+
+afterAll(async () => {
+  await Promise.all(processors.map((p) => p.stop()));
+  redis.disconnect();
+});
+
+async function start(prefix: string): Promise<FeatureProcessor> {
+  const processor = new FeatureProcessor({
+    redisUrl,
+    partitions: PARTITIONS,
+    batchSize: 100,
+    keyPrefix: prefix,
+    leaseMs: 1_000,
+    trendingIntervalMs: 0,
+    consumer: undefined,
+  });
+  processors.push(processor);
+  await processor.start();
+  return processor;
+}
+
+type EventFields = { type: ClientEvent["type"]; video_id: string } & Record<string, unknown>;
+let seq = 0;
+
+function stored(
+  event: EventFields,
+  who: { user?: string; session?: string; region?: string; at?: number; weight?: number } = {},
+): StoredEvent {
+  return {
+    event: { id: `e${++seq}`, ts: Date.now(), ...event } as ClientEvent,
+    user_id: who.user ?? "u1",
+    session_id: who.session ?? `${who.user ?? "u1"}-s`,
+    region: who.region ?? "eu",
+    received_at: who.at ?? Date.now(),
+    weight: who.weight ?? 1,
+  };
+}
+
+async function append(prefix: string, events: StoredEvent[]): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (const s of events) {
+    const stream = `${prefix}ev:${partitionOf(s.user_id, PARTITIONS)}`;
+    pipeline.xadd(stream, "*", STREAM_FIELD, JSON.stringify(s));
+  }
+  await pipeline.exec();
+}
+
+/** Waits until every partition's committed position reaches its stream's last entry. */
+async function drained(prefix: string): Promise<void> {
+  const keys = featureKeys(prefix);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    let behind = 0;
+    for (let p = 0; p < PARTITIONS; p++) {
+      const last = await redis.xrevrange(keys.stream(p), "+", "-", "COUNT", 1);
+      const position = (await redis.hget(keys.positions(), String(p))) ?? "0-0";
+      if (last[0] && compareIds(last[0][0], position) > 0) behind++;
+    }
+    if (behind === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("processor did not drain its partitions");
+}
+
+describe("feature processor", () => {
+  it("counts weighted events per video over windows, with engagement and completion rates", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const progress = {
+      type: "progress",
+      video_id: "va",
+      watch_ms: 400,
+      position_ms: 400,
+      duration_ms: 9000,
+    } as const;
+    await append(prefix, [
+      stored({ type: "play", video_id: "va" }, { user: "ann" }),
+      stored({ type: "play", video_id: "va" }, { user: "bob" }),
+      stored({ type: "play", video_id: "va" }, { user: "cid" }),
+      stored({ type: "play", video_id: "va" }, { user: "dan" }),
+      stored(progress, { user: "ann", weight: 10 }),
+      stored({ type: "complete", video_id: "va" }, { user: "ann" }),
+      stored({ type: "like", video_id: "va" }, { user: "bob" }),
+      stored({ type: "like", video_id: "va" }, { user: "cid" }),
+      stored({ type: "unlike", video_id: "va" }, { user: "cid" }),
+      stored({ type: "share", video_id: "va" }, { user: "dan" }),
+    ]);
+    // Not something an edge writes: acknowledged and skipped, never blocking the partition.
+    await redis.xadd(keys.stream(0), "*", STREAM_FIELD, "{not json");
+    await redis.xadd(keys.stream(1), "*", "other", "field");
+    await drained(prefix);
+    const totals = await readVideoTotals(redis, keys, "va");
+    expect(totals).toMatchObject({ views: 4, watch_ms: 4000, completes: 1, likes: 1, shares: 1 });
+    expect(totals.engagement_rate).toBe(0.5);
+    expect(totals.completion_rate).toBe(0.25);
+    const windows = await readVideoWindows(redis, keys, "va");
+    for (const name of ["1h", "6h", "24h"] as const) {
+      expect(windows[name]).toMatchObject({ views: 4, watch_ms: 4000, engagement_rate: 0.5 });
+    }
+    // Two hours later the 1 h window has forgotten them; the 24 h window has not.
+    const later = await readVideoWindows(redis, keys, "va", Date.now() + 2 * 3_600_000);
+    expect(later["1h"].views).toBe(0);
+    expect(later["24h"].views).toBe(4);
+  });
+
+  it("drops a video's window buckets once they age out, keeping its all-time counters", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const twoHoursAgo = Date.now() - 2 * 3_600_000;
+    await append(prefix, [stored({ type: "play", video_id: "vo" }, { at: twoHoursAgo })]);
+    await drained(prefix);
+    const oldHour = bucketField("1h", bucketStart(twoHoursAgo, 300_000), "views");
+    expect(await redis.hget(keys.videoFeatures("vo"), oldHour)).toBe("1");
+    await append(prefix, [stored({ type: "play", video_id: "vo" })]);
+    await drained(prefix);
+    expect(await redis.hget(keys.videoFeatures("vo"), oldHour)).toBeNull();
+    const windows = await readVideoWindows(redis, keys, "vo");
+    expect([windows["1h"].views, windows["6h"].views, windows["24h"].views]).toEqual([1, 2, 2]);
+    expect((await readVideoTotals(redis, keys, "vo")).views).toBe(2);
+  });
+
+  it("puts exactly one message on notify per crossed milestone", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await redis.hset(keys.video("vm"), { creator_id: "cm", audio_id: "am", hashtags: "[]" });
+    await redis.hset(keys.videoFeatures("vm"), "views", 9_990);
+    await redis.hset(keys.videoFeatures("vn"), "views", 99_999);
+    await start(prefix);
+    const plays = (video: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        stored({ type: "play", video_id: video }, { user: `m${i}` }),
+      );
+    await append(prefix, plays("vm", 25));
+    await append(prefix, plays("vn", 3));
+    await drained(prefix);
+    await append(prefix, plays("vm", 25));
+    await drained(prefix);
+    const messages = await redis.xrange(keys.notify(), "-", "+");
+    const bodies = messages.map(([, fields]) => fields).sort();
+    expect(bodies).toEqual([
+      ["type", "milestone", "video_id", "vm", "creator_id", "cm", "views", "10000"],
+      ["type", "milestone", "video_id", "vn", "creator_id", "", "views", "100000"],
+    ]);
+    expect((await readVideoTotals(redis, keys, "vm")).views).toBe(10_040);
+  });
+
+  it("ranks regional trending by engagement and ignores a bot once flagged", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const t0 = Date.now() - 120_000;
+    const human: StoredEvent[] = [];
+    const bot: StoredEvent[] = [];
+    for (let i = 0; i < 40; i++) {
+      // A person: seconds between swipes, never the same twice.
+      const humanTs = t0 + i * 3_000 + ((i * 7919) % 2_500);
+      human.push(
+        stored({ type: "play", video_id: "hot", ts: humanTs }, { user: "hum", at: t0 + i * 3_000 }),
+      );
+      bot.push(
+        stored(
+          { type: "play", video_id: "botted", ts: t0 + i * 3_000 },
+          { user: "bot", at: t0 + i * 3_000 },
+        ),
+      );
+    }
+    human.push(stored({ type: "like", video_id: "hot" }, { user: "hum" }));
+    bot.push(
+      ...Array.from({ length: 50 }, () =>
+        stored({ type: "share", video_id: "botted" }, { user: "bot" }),
+      ),
+    );
+    const us = [stored({ type: "share", video_id: "elsewhere" }, { user: "yan", region: "us" })];
+    await append(prefix, [...human, ...bot, ...us]);
+    await drained(prefix);
+    expect(await redis.exists(keys.spamSession("bot-s"))).toBe(1);
+    expect(await redis.exists(keys.spamSession("hum-s"))).toBe(0);
+    // Refreshed by the loop at most every trendingIntervalMs (0 here): wait for one pass.
+    await new Promise((r) => setTimeout(r, 300));
+    const eu = await redis.zrevrange(keys.trending("eu"), 0, -1, "WITHSCORES");
+    expect(eu[0]).toBe("hot");
+    // The bot's first 20 plays counted (20 intervals to judge it); nothing after.
+    let botted = 0;
+    for (const key of await redis.keys(`${prefix}tr:eu:*`)) {
+      botted += Number((await redis.zscore(key, "botted")) ?? 0);
+    }
+    expect(botted).toBe(20);
+    expect(await redis.zrange(keys.trending("us"), 0, -1)).toEqual(["elsewhere"]);
+    // Counters still count the bot's events: only trending ignores flagged sessions.
+    expect((await readVideoTotals(redis, keys, "botted")).shares).toBe(50);
+  });
+
+  it("keeps a decayed short-term interest per user that expires after 30 minutes", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await redis.hset(keys.video("vi"), {
+      creator_id: "chef",
+      audio_id: "song",
+      hashtags: JSON.stringify(["food", "pasta"]),
+    });
+    await start(prefix);
+    await append(prefix, [
+      stored({ type: "like", video_id: "vi" }, { user: "eve" }),
+      stored({ type: "share", video_id: "vi" }, { user: "eve" }),
+      stored(
+        { type: "not_interested", video_id: "vx", creator_id: "loud", audio_id: "noise" },
+        { user: "eve" },
+      ),
+    ]);
+    await drained(prefix);
+    const interest = await readUserInterest(redis, keys, "eve");
+    const score = (member: string) => interest.find((a) => a.member === member)?.score;
+    expect(score("c:chef")).toBeCloseTo(7, 3);
+    expect(score("h:pasta")).toBeCloseTo(7, 3);
+    expect(score("s:song")).toBeCloseTo(7, 3);
+    expect(score("c:loud")).toBeCloseTo(-5, 3);
+    const halfLifeLater = await readUserInterest(redis, keys, "eve", 50, Date.now() + 600_000);
+    expect(halfLifeLater.find((a) => a.member === "c:chef")?.score).toBeCloseTo(3.5, 1);
+    const ttl = await redis.ttl(keys.interest("eve"));
+    expect(ttl).toBeGreaterThan(1_700);
+    expect(ttl).toBeLessThanOrEqual(1_800);
+  });
+
+  it("shares partitions between live processors and takes over a stopped one's", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const a = await start(prefix);
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await start(prefix);
+    for (let i = 0; i < 40 && a.ownedPartitions.length + b.ownedPartitions.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    expect(a.ownedPartitions.length).toBe(1);
+    expect(b.ownedPartitions.length).toBe(1);
+    await a.stop();
+    processors.splice(processors.indexOf(a), 1);
+    for (let i = 0; i < 40 && b.ownedPartitions.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(b.ownedPartitions).toEqual([0, 1]);
+  });
+});

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateClip } from "./clip.generator";
+import { MediaRejection, probeMedia } from "./media.probe";
+
+const tools = { ffmpegPath: "ffmpeg", ffprobePath: "ffprobe" };
+const dir = mkdtempSync(join(tmpdir(), "edgefeed-probe-"));
+const clip = join(dir, "clip.mp4");
+
+beforeAll(async () => {
+  await generateClip({ path: clip, width: 320, height: 240, seconds: 4, fps: 25, faststart: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("probeMedia", () => {
+  it("describes a real video in display orientation", async () => {
+    expect(await probeMedia(clip, tools)).toEqual({
+      durationMs: 4000,
+      width: 320,
+      height: 240,
+      fps: 25,
+      videoCodec: "h264",
+      hasAudio: false,
+    });
+  });
+
+  it("rejects a truncated mp4 whose index still claims the full length", async () => {
+    const bytes = await readFile(clip);
+    const cut = join(dir, "cut.mp4");
+    await writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.5)));
+    const error = await probeMedia(cut, tools).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaRejection);
+    expect((error as Error).message).toMatch(
+      /cannot be decoded near its end; the file may be truncated/,
+    );
+  });
+
+  it("rejects a video smaller than the smallest accepted size", async () => {
+    const tiny = join(dir, "tiny.mp4");
+    await generateClip({ path: tiny, width: 160, height: 96, seconds: 3 });
+    await expect(probeMedia(tiny, tools)).rejects.toThrow(
+      "the video is 160×96; its shorter side must be at least 144 pixels",
+    );
+  });
+});

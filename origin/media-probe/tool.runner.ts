@@ -1,0 +1,48 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface ToolResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Called per stdout line as it arrives (ffmpeg `-progress pipe:1`); stdout is then not kept. */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs ffmpeg/ffprobe without a shell; keeps only the last 16 KB of stderr for error messages. */
+export function runTool(
+  path: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    let stdout = "";
+    let stderr = "";
+    if (options.onLine) {
+      createInterface({ input: child.stdout }).on("line", options.onLine);
+    } else {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+      });
+    }
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-16_384);
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The last meaningful line of a tool's stderr, for an error message a person can read. */
+export function lastErrorLine(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return (lines.at(-1) ?? "no output").replace(/^\[[^\]]+\]\s*/, "").slice(0, 200);
+}

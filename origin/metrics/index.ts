@@ -1,0 +1,2 @@
+export { metricsRoute } from "./metrics.route";
+export { createOriginMetrics, type OriginMetrics } from "./origin-metrics";

@@ -1,0 +1,85 @@
+import { timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { ErrorCode, errorBody } from "../../contracts/error.schema";
+import { InternalHeaders, type UploadStatus, VIDEO_ID_HEADER } from "../../contracts/upload.schema";
+import { CatalogStore } from "../catalog/catalog.store";
+import { createTusServer, type UploadsOptions } from "./tus.server";
+
+export interface UploadsRouteOptions extends Omit<UploadsOptions, "path"> {
+  /** The secret the edge sends in `x-edgefeed-origin-secret`. */
+  sharedSecret: string;
+}
+
+export const UPLOADS_PATH = "/uploads";
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? "");
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `/uploads/*` on the origin: tus (POST/HEAD/PATCH/DELETE/OPTIONS) and
+ * `GET /uploads/{id}/status`. Only the edge may call it (shared secret); the edge has already
+ * checked the session and forwards its user.
+ */
+export function uploadsRoute(options: UploadsRouteOptions): Hono {
+  const app = new Hono();
+  const tus = createTusServer({ ...options, path: UPLOADS_PATH });
+  const catalog = new CatalogStore(options.redis);
+
+  const edgeOnly = createMiddleware(async function requireEdgeSecret(c, next) {
+    const given = c.req.header(InternalHeaders.secret);
+    if (c.req.method !== "OPTIONS" && !sameSecret(given, options.sharedSecret)) {
+      const message = `${InternalHeaders.secret}: missing or wrong`;
+      return c.json(errorBody(ErrorCode.Unauthorized, message), 401);
+    }
+    await next();
+  });
+  app.use(UPLOADS_PATH, edgeOnly);
+  app.use(`${UPLOADS_PATH}/*`, edgeOnly);
+
+  app.get(`${UPLOADS_PATH}/:id/status`, async (c) => {
+    const id = c.req.param("id");
+    const entry = await catalog.get(id);
+    if (!entry) return c.json(errorBody(ErrorCode.NotFound, `upload ${id} not found`), 404);
+    const body: UploadStatus = {
+      id,
+      status: entry.status,
+      progress: entry.progress,
+      ...(entry.reason && entry.status !== "live" ? { reason: entry.reason } : {}),
+    };
+    c.header(VIDEO_ID_HEADER, id);
+    return c.json(body);
+  });
+
+  app.all(UPLOADS_PATH, (c) => tus.handleWeb(c.req.raw));
+  app.all(`${UPLOADS_PATH}/*`, (c) => tus.handleWeb(keepBytesOnDisconnect(c.req.raw)));
+  return app;
+}
+
+/**
+ * A PATCH whose connection drops mid-body ends its body instead of erroring it. `@tus/s3-store`
+ * discards a chunk whose stream errors, including the incomplete part it had merged into it, so
+ * an erroring body would throw away bytes received earlier; ended, they are stored and the
+ * client resumes from the offset that HEAD reports, as tus intends.
+ */
+function keepBytesOnDisconnect(request: Request): Request {
+  if (request.method !== "PATCH" || !request.body) return request;
+  const reader = request.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch {
+        controller.close();
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const init: RequestInit & { duplex: "half" } = { body, duplex: "half" };
+  return new Request(request, init);
+}

@@ -1,0 +1,140 @@
+import type { FeedItem } from "../../contracts/feed.schema";
+import { Actions } from "./actions";
+import { EventQueue } from "./event-queue";
+import { FeedClient, SessionExpiredError } from "./feed-client";
+import { FeedView, type SwipeSample } from "./feed-view";
+import { forgetSession, type Session, signIn, storedSession } from "./session";
+
+/** What the browser tests and a curious developer can read from the console. */
+interface DebugHandle {
+  session: Session;
+  view: FeedView;
+  queue: EventQueue;
+  feed: FeedClient;
+  swipes: SwipeSample[];
+}
+
+declare global {
+  interface Window {
+    edgefeed?: DebugHandle;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+const region = params.get("region") ?? "eu";
+// `?prebuffer=0` turns look-ahead buffering off, to measure what it buys.
+const prebuffer = params.get("prebuffer") !== "0";
+const app = document.getElementById("app")!;
+const status = document.getElementById("status")!;
+
+function say(text: string): void {
+  status.textContent = text;
+  status.hidden = text === "";
+}
+
+async function session(): Promise<Session> {
+  const wanted = params.get("user");
+  const stored = storedSession();
+  if (stored && (wanted === null || wanted === stored.user_id) && stored.region === region) {
+    return stored;
+  }
+  return signIn(wanted ?? (await askUserId()), region);
+}
+
+/** The demo login: any user id; the edge signs a session for it. */
+function askUserId(): Promise<string> {
+  const form = document.getElementById("login") as HTMLFormElement;
+  const input = form.querySelector("input")!;
+  input.value ||= `viewer-${Math.random().toString(36).slice(2, 8)}`;
+  form.hidden = false;
+  return new Promise((resolve) => {
+    form.addEventListener(
+      "submit",
+      (e) => {
+        e.preventDefault();
+        form.hidden = true;
+        resolve(input.value.trim());
+      },
+      { once: true },
+    );
+  });
+}
+
+async function start(): Promise<void> {
+  const current = await session();
+  const queue = new EventQueue(current.token);
+  const feed = new FeedClient(current.token);
+  const blocked = new Set<string>();
+  const more = async (): Promise<FeedItem[]> => {
+    try {
+      return (await feed.next()).filter((item) => !blocked.has(item.creator_id));
+    } catch (error) {
+      if (error instanceof SessionExpiredError) {
+        forgetSession();
+        location.reload();
+      }
+      throw error;
+    }
+  };
+
+  const stage = document.createElement("main");
+  stage.className = "stage";
+  app.append(stage);
+  const mute = document.createElement("button");
+  mute.className = "unmute";
+  mute.type = "button";
+  mute.textContent = "Tap to unmute";
+
+  let actions: Actions | null = null;
+  const view = new FeedView({
+    root: stage,
+    emit: (report) => queue.push(report),
+    more,
+    prebuffer,
+    onChange: (item) => actions?.show(item),
+  });
+  actions = new Actions({
+    root: stage,
+    emit: (report) => queue.push(report),
+    notInterested: (item) => {
+      blocked.add(item.creator_id);
+      view.removeAhead((next) => next.creator_id === item.creator_id);
+      view.next();
+    },
+  });
+  // Muted until the first tap (autoplay policies); after that a tap pauses and resumes.
+  stage.addEventListener("click", (e) => {
+    if (e.target instanceof HTMLButtonElement || e.target instanceof HTMLTextAreaElement) return;
+    if (view.muted) view.setMuted(false);
+    else view.togglePause();
+    mute.hidden = !view.muted;
+  });
+  mute.addEventListener("click", (e) => {
+    e.stopPropagation();
+    view.setMuted(false);
+    mute.hidden = true;
+  });
+  stage.append(mute);
+
+  // The view's last skip or progress must be queued before the queue's own page-hide flush.
+  addEventListener("pagehide", () => view.endView());
+  queue.start();
+  window.edgefeed = { session: current, view, queue, feed, swipes: view.swipes };
+
+  for (let delay = 1_000; view.items.length === 0; delay = Math.min(delay * 2, 15_000)) {
+    say("Loading your feed…");
+    try {
+      view.append(await more());
+    } catch {
+      // 503 while the catalog is empty, or the network: wait and ask again.
+    }
+    if (view.items.length > 0) break;
+    say("No videos yet, retrying…");
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  say("");
+}
+
+start().catch((error: unknown) => {
+  say(error instanceof Error ? error.message : "something went wrong");
+});
