@@ -120,26 +120,38 @@ async function closedLoop(
   return summarize(samples, (performance.now() - started) / 1000);
 }
 
+/** Requests in flight beyond which the open loop stops sending and counts a request as shed. */
+const MAX_IN_FLIGHT = 256;
+
 /**
  * Requests started on a fixed schedule regardless of how long earlier ones take; latency is
- * measured from the scheduled start, so a stall shows up instead of slowing the sender.
+ * measured from the scheduled start, so a stall shows up instead of slowing the sender. When the
+ * edge falls so far behind that MAX_IN_FLIGHT requests are open, further ones are shed (counted,
+ * not sent) so an overload cannot exhaust workerd's memory.
  */
 async function openLoop(
   seconds: number,
   rate: number,
   step: (i: number, scheduled: number) => Promise<Sample>,
-): Promise<Summary> {
+): Promise<Summary & { shed: number }> {
   const started = performance.now();
   const total = Math.floor(seconds * rate);
   const pending: Promise<Sample>[] = [];
+  let inFlight = 0;
+  let shed = 0;
   for (let i = 0; i < total; i++) {
     const scheduled = started + (i * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(step(i, scheduled));
+    if (inFlight >= MAX_IN_FLIGHT) {
+      shed++;
+      continue;
+    }
+    inFlight++;
+    pending.push(step(i, scheduled).finally(() => inFlight--));
   }
   const samples = await Promise.all(pending);
-  return summarize(samples, (performance.now() - started) / 1000);
+  return { ...summarize(samples, (performance.now() - started) / 1000), shed };
 }
 
 async function waitForEdge(url: string): Promise<void> {
@@ -294,12 +306,17 @@ async function main(): Promise<void> {
 }
 
 async function login(edgeUrl: string, userId: string): Promise<string> {
-  const response = await fetch(`${edgeUrl}/v1/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user_id: userId, region: REGION }),
-  });
-  return ((await response.json()) as { token: string }).token;
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${edgeUrl}/v1/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: userId, region: REGION }),
+    });
+    if (response.ok) return ((await response.json()) as { token: string }).token;
+    if (attempt === 3)
+      throw new Error(`login ${userId}: ${response.status} ${await response.text()}`);
+    await new Promise((r) => setTimeout(r, 200 * attempt));
+  }
 }
 
 interface FeedBody {
@@ -341,7 +358,7 @@ async function run(edgeUrl: string, ids: string[]) {
       { headers: { authorization: `Bearer ${user.token}` } },
       scheduled,
     );
-    if (response.ok) {
+    if (response.status === 200) {
       const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
       user.cursor = page.next_cursor;
       return { sample, page };

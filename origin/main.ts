@@ -1,7 +1,14 @@
 import { startOrigin } from "./api/origin.server";
 import { startEventArchiver } from "./archive/archiver.runner";
-import { ConfigError, loadConfig, loadFeaturesConfig, loadMediaConfig } from "./config/config";
+import {
+  ConfigError,
+  loadConfig,
+  loadFeaturesConfig,
+  loadMediaConfig,
+  loadRankerConfig,
+} from "./config/config";
 import { startFeatureProcessor } from "./features/feature-processor";
+import { startRanker } from "./ranker/ranker.runner";
 import { startBridge } from "./redis-bridge/bridge.server";
 import { createS3Client } from "./storage/s3.client";
 import { startTranscodeWorker } from "./transcode/transcode.worker";
@@ -59,6 +66,11 @@ const roles = {
       await worker.stop();
       s3.destroy();
     };
+  },
+  ranker: async () => {
+    const ranker = await startRanker(loadConfig(), loadFeaturesConfig(), loadRankerConfig());
+    console.log("ranker: serving fyp:{user}, explore:{region} and checkpoints");
+    return ranker.stop;
   },
 } satisfies Record<string, () => Promise<() => Promise<void>>>;
 

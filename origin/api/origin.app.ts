@@ -5,7 +5,9 @@ import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { healthReport, probe } from "../../contracts/health.schema";
 import { createOriginMetrics, metricsRoute } from "../metrics";
 import { type UploadsRouteOptions, uploadsRoute } from "../uploads/uploads.route";
+import { internalRefreshRoute, type RefreshRouteOptions } from "./internal-refresh.route";
 import { type MediaRouteOptions, mediaRoute } from "./media.route";
+import { type RankRouteOptions, rankRoute } from "./rank.route";
 
 export interface OriginDeps {
   redis: Redis;
@@ -15,6 +17,8 @@ export interface OriginDeps {
   uploads?: UploadsRouteOptions;
   /** The edge's origin-pull under `/media`; absent in apps that don't serve media. */
   serveMedia?: MediaRouteOptions;
+  /** `/internal/feed/refresh` and `/v1/rank`; absent in apps that don't rank. */
+  ranking?: { refresh: RefreshRouteOptions; rank: RankRouteOptions };
 }
 
 /** The origin's HTTP API. Routes for media, ranking and uploads mount here as they land. */
@@ -35,6 +39,10 @@ export function createOriginApp(deps: OriginDeps): Hono {
 
   if (deps.uploads) app.route("/", uploadsRoute(deps.uploads));
   if (deps.serveMedia) app.route("/", mediaRoute(deps.serveMedia));
+  if (deps.ranking) {
+    app.route("/", internalRefreshRoute(deps.ranking.refresh));
+    app.route("/", rankRoute(deps.ranking.rank));
+  }
 
   app.notFound((c) =>
     c.json(errorBody(ErrorCode.NotFound, `no route for ${c.req.method} ${c.req.path}`), 404),

@@ -1,6 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { loadMediaConfig, type OriginConfig } from "../config/config";
+import { DEFAULT_CHECKPOINT_PREFIX, startServingModel } from "../ranker/serving.provider";
 import { createS3Client } from "../storage/s3.client";
 import { createOriginApp } from "./origin.app";
 
@@ -18,6 +19,11 @@ export async function startOrigin(
   const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const s3 = createS3Client(config.s3);
   const media = config.media ?? loadMediaConfig({});
+  const model = startServingModel(redis, {
+    s3,
+    bucket: config.s3.bucket,
+    prefix: config.rankerCheckpointPrefix ?? DEFAULT_CHECKPOINT_PREFIX,
+  });
   const app = createOriginApp({
     redis,
     s3,
@@ -31,6 +37,10 @@ export async function startOrigin(
       jobsStream: media.transcodeStream,
     },
     serveMedia: { s3, bucket: config.s3.bucket, sharedSecret: config.sharedSecret },
+    ranking: {
+      refresh: { redis, sharedSecret: config.sharedSecret },
+      rank: { redis, sharedSecret: config.sharedSecret, model: model.get },
+    },
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port }, () => resolve(s));
@@ -41,6 +51,7 @@ export async function startOrigin(
     url: `http://127.0.0.1:${boundPort}`,
     port: boundPort,
     async stop() {
+      model.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       redis.disconnect();
       s3.destroy();

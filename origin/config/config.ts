@@ -22,6 +22,7 @@ const EnvSchema = v.object({
   S3_ACCESS_KEY_ID: v.string(),
   S3_SECRET_ACCESS_KEY: v.string(),
   S3_BUCKET: v.optional(v.string(), "edgefeed-videos"),
+  RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), "models/ranker/"),
 });
 
 export interface S3Config {
@@ -41,6 +42,8 @@ export interface OriginConfig {
   s3: S3Config;
   /** Uploads and transcoding; defaults from loadMediaConfig({}) when absent. */
   media?: MediaConfig;
+  /** Where ranker checkpoints live in the bucket (`{prefix}v{n}.bin`); `models/ranker/` if absent. */
+  rankerCheckpointPrefix?: string;
 }
 
 const count = v.pipe(
@@ -123,6 +126,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
       bucket: e.S3_BUCKET,
     },
     media: loadMediaConfig(env),
+    rankerCheckpointPrefix: e.RANKER_CHECKPOINT_PREFIX,
+  };
+}
+
+const RankerEnvSchema = v.object({
+  RANKER_CHECKPOINT_MS: v.optional(count, "300000"),
+  RANKER_TRAIN_MS: v.optional(count, "600000"),
+  RANKER_EXPLORE_MS: v.optional(count, "30000"),
+  EXPLORE_REGIONS: v.optional(
+    v.pipe(v.string(), v.regex(/^[a-z0-9,-]+$/, "must be a comma-separated list")),
+    "eu",
+  ),
+});
+
+/** The `ranker` role's schedule; everything else it shares with the origin and features configs. */
+export interface RankerConfig {
+  checkpointMs: number;
+  trainMs: number;
+  exploreMs: number;
+  /** Regions whose `explore:{region}` is written even before any event names them. */
+  exploreRegions: string[];
+}
+
+export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerConfig {
+  const parsed = v.safeParse(RankerEnvSchema, env);
+  if (!parsed.success) {
+    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
+  }
+  const e = parsed.output;
+  return {
+    checkpointMs: e.RANKER_CHECKPOINT_MS,
+    trainMs: e.RANKER_TRAIN_MS,
+    exploreMs: e.RANKER_EXPLORE_MS,
+    exploreRegions: e.EXPLORE_REGIONS.split(",").filter((r) => r.length > 0),
   };
 }
 
