@@ -1,0 +1,148 @@
+import type { Redis } from "ioredis";
+import type { FeedReason } from "../../contracts/feed.schema";
+import { readUserInterest } from "../features/user-interest.reader";
+import type { Candidate, Rail, UserContext } from "../ranking/candidate.types";
+import type { RankedVideo } from "../ranking/for-you.writer";
+import type { RankingConfig } from "../ranking/ranking.config";
+import type { Placed } from "../ranking/rerank.policy";
+import {
+  DEFAULT_RAIL_SIZES,
+  gatherCandidates,
+  type RailSource,
+  topScored,
+} from "../retrieval/candidate.rails";
+import type { ModelState } from "./model.state";
+import type { RankerKeys } from "./ranker.keys";
+
+/** The rails a feed entry reports, best first: `related` is co-engagement, shown as `ann`. */
+const REASON_ORDER: readonly [Rail, FeedReason][] = [
+  ["ann", "ann"],
+  ["related", "ann"],
+  ["social", "social"],
+  ["trending", "trending"],
+  ["exploration", "exploration"],
+];
+/** Creators with the strongest positive short-term interest feed the social rail. */
+const SOCIAL_CREATORS = 10;
+
+export interface FeedRequest {
+  userId: string;
+  region: string;
+  /** Recent watches, oldest first (dense items). */
+  history: readonly number[];
+  recentCreators: readonly string[];
+  seen: (item: number) => boolean;
+  suppressed: (item: number) => boolean;
+  follows: Iterable<string>;
+}
+
+export type RankMode = "full" | "stage1" | "trending";
+
+export interface BuiltFeed {
+  videos: RankedVideo[];
+  /** The candidates placed, for learning from what the user does with them. */
+  placed: Placed[];
+  coldStart: boolean;
+}
+
+/**
+ * Retrieval and ranking for one user on the current model: rails in parallel (ANN base + delta,
+ * co-engagement, social, regional trending, exploration), minus seen and suppressed, through both
+ * stages and the re-ranking policy. A user without short-term signal is a cold start: trending and
+ * exploration only, and the newest live videos when the region has neither yet.
+ */
+export async function buildFeed(
+  redis: Redis,
+  keys: RankerKeys,
+  state: ModelState,
+  request: FeedRequest,
+  config: RankingConfig,
+  mode: Exclude<RankMode, "trending"> = "full",
+  now = Date.now(),
+): Promise<BuiltFeed> {
+  const [affinities, trendingIds, exploreIds] = await Promise.all([
+    readUserInterest(redis, keys.features, request.userId, 50, now),
+    redis.zrevrange(keys.features.trending(request.region), 0, DEFAULT_RAIL_SIZES.trending * 2),
+    redis.zrevrange(keys.explore(request.region), 0, DEFAULT_RAIL_SIZES.exploration * 2),
+  ]);
+  const interest = new Map(affinities.map((a) => [a.member, a.score]));
+  const context: UserContext = {
+    userId: request.userId,
+    history: request.history,
+    interest,
+    recentCreators: request.recentCreators,
+  };
+  const coldStart = request.history.length === 0 && interest.size === 0;
+  const items = (ids: readonly string[]) =>
+    ids.flatMap((id) => {
+      const item = state.catalog.lookup(id);
+      return item !== undefined && state.catalog.get(item) ? [item] : [];
+    });
+  const list =
+    (from: readonly number[]): RailSource =>
+    (k, allowed) =>
+      from.filter(allowed).slice(0, k);
+  const exploration = items(exploreIds);
+  const sources: Partial<Record<Rail, RailSource>> = {
+    trending: list(items(trendingIds)),
+    exploration: list(exploration.length > 0 ? exploration : newest(state)),
+  };
+  if (!coldStart) {
+    const userState = state.ranker.state(context);
+    if (request.history.length > 0) {
+      sources.ann = (k, allowed) => state.nearest(userState.shortTerm, k, allowed);
+      sources.related = (k, allowed) => topScored(userState.related, k, allowed);
+    }
+    sources.social = list(socialItems(state, request.follows, interest));
+  }
+  const gathered = gatherCandidates(sources, {
+    seen: request.seen,
+    suppressed: (item) => request.suppressed(item) || state.catalog.get(item) === undefined,
+  });
+  const candidates: Candidate[] = [];
+  for (const { item, rails } of gathered) {
+    const candidate = state.candidate(item, rails, now);
+    if (candidate) candidates.push(candidate);
+  }
+  const placed = state.ranker.rank(context, candidates, config, { stage1Only: mode === "stage1" });
+  return {
+    placed,
+    coldStart,
+    videos: placed.map((p) => ({ videoId: p.candidate.videoId, reason: reasonOf(p) })),
+  };
+}
+
+export function reasonOf(placed: Placed): FeedReason {
+  if (placed.fresh) return "fresh";
+  for (const [rail, reason] of REASON_ORDER) {
+    if (placed.candidate.rails[rail] !== undefined) return reason;
+  }
+  return "ann";
+}
+
+/** Followed creators first, then the strongest positive creator interests; newest videos each. */
+function socialItems(
+  state: ModelState,
+  follows: Iterable<string>,
+  interest: ReadonlyMap<string, number>,
+): number[] {
+  const creators = new Set(follows);
+  const liked = [...interest]
+    .filter(([member, score]) => member.startsWith("c:") && score > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, SOCIAL_CREATORS);
+  for (const [member] of liked) creators.add(member.slice(2));
+  const lists = [...creators].map((creator) => state.catalog.byCreator(creator));
+  const merged: number[] = [];
+  for (let depth = 0; lists.some((l) => depth < l.length); depth++) {
+    for (const l of lists) {
+      const item = l[depth];
+      if (item !== undefined) merged.push(item);
+    }
+  }
+  return merged;
+}
+
+function newest(state: ModelState): number[] {
+  return [...state.catalog.live()].sort((a, b) => b.createdAt - a.createdAt).map((m) => m.item);
+}

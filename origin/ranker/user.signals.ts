@@ -1,0 +1,81 @@
+import type { StoredEvent } from "../../contracts/event.schema";
+import type { Candidate } from "../ranking/candidate.types";
+import type { Outcome } from "../ranking/two-stage.ranker";
+
+const HISTORY_MAX = 50;
+const SEEN_MAX = 2_000;
+const RECENT_CREATORS = 5;
+
+/** What a stored event says about the video for the ranker heads; undefined: nothing learned. */
+export function outcomeOf(type: StoredEvent["event"]["type"]): Outcome | undefined {
+  switch (type) {
+    case "complete":
+    case "replay":
+      return { complete: 1, skip: 0 };
+    case "like":
+      return { like: 1, skip: 0 };
+    case "share":
+      return { share: 1 };
+    case "follow":
+      return { follow: 1 };
+    case "skip":
+      return { skip: 1, complete: 0, like: 0 };
+    case "not_interested":
+      return { skip: 1, like: 0, share: 0, follow: 0 };
+    default:
+      return undefined;
+  }
+}
+
+/** Likes and skips are the strong signals: a burst of them makes the user's feed due at once. */
+export function isStrongSignal(type: StoredEvent["event"]["type"]): boolean {
+  return type === "like" || type === "skip" || type === "not_interested" || type === "share";
+}
+
+/**
+ * One user's recent behaviour as the ranker's own consumer of `ev:{p}` saw it: the watch sequence
+ * (short-term embedding and training sessions), what was shown (seen filter), suppressions,
+ * follows, and the candidates of the last feed written, so learning sees the rails it was served
+ * with. Kept in memory for active users only.
+ */
+export class UserSignals {
+  readonly history: number[] = [];
+  readonly seen = new Set<number>();
+  readonly suppressedCreators = new Set<string>();
+  readonly suppressedSounds = new Set<string>();
+  readonly follows = new Set<string>();
+  readonly recentCreators: string[] = [];
+  readonly served = new Map<number, Candidate>();
+  private strong: number[] = [];
+  lastActive = 0;
+  region: string | undefined;
+
+  watched(item: number, creatorId: string | undefined): void {
+    if (this.history[this.history.length - 1] !== item) {
+      this.history.push(item);
+      if (this.history.length > HISTORY_MAX) this.history.shift();
+    }
+    if (creatorId) {
+      this.recentCreators.push(creatorId);
+      if (this.recentCreators.length > RECENT_CREATORS) this.recentCreators.shift();
+    }
+  }
+
+  markSeen(item: number): void {
+    this.seen.add(item);
+    // Oldest first by insertion order: forgetting the oldest lets a video come back much later.
+    if (this.seen.size > SEEN_MAX) {
+      const oldest = this.seen.values().next();
+      if (!oldest.done) this.seen.delete(oldest.value);
+    }
+  }
+
+  /** Records a strong signal at `now`; true when `threshold` fell within `windowMs`. */
+  strongSignal(now: number, threshold: number, windowMs: number): boolean {
+    this.strong = this.strong.filter((t) => now - t < windowMs);
+    this.strong.push(now);
+    if (this.strong.length < threshold) return false;
+    this.strong = [];
+    return true;
+  }
+}
