@@ -132,8 +132,8 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
 
-  // bridge and api serve HTTP; features, archive and transcode consume streams.
-  for (const name of ["bridge", "api", "features", "archive", "transcode"]) {
+  // bridge and api serve HTTP; features, archive, transcode and ranker consume streams.
+  for (const name of ["bridge", "api", "features", "archive", "transcode", "ranker"]) {
     const child = role(name);
     children.push(child);
     onUnexpectedExit(child);

@@ -380,6 +380,7 @@ export class RankerService {
         break;
       case "not_interested":
         signals.suppressedCreators.add(meta.creatorId);
+        if (meta.audioId) signals.suppressedSounds.add(meta.audioId);
         signals.markSeen(item);
         break;
       case "skip":
