@@ -1,21 +1,15 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Hono } from "hono";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
 import { IMMUTABLE_CACHE_CONTROL, parseMediaKey } from "../../contracts/media.schema";
+import { sameSecret } from "./internal-auth";
 
 export interface MediaRouteOptions {
   s3: S3Client;
   bucket: string;
   /** ORIGIN_SHARED_SECRET: only the edge pulls from here; clients go through its caches. */
   sharedSecret: string;
-}
-
-/** Constant-time comparison of two secrets of any length (digests first, then compare). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function errorName(error: unknown): string {
