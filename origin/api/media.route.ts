@@ -1,9 +1,8 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Hono } from "hono";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
 import { IMMUTABLE_CACHE_CONTROL, parseMediaKey } from "../../contracts/media.schema";
-import { sameSecret } from "./internal-auth";
+import { requireInternal } from "./internal-auth";
 
 export interface MediaRouteOptions {
   s3: S3Client;
@@ -21,13 +20,7 @@ function errorName(error: unknown): string {
  * a single `Range`. Keys are validated with the same grammar the edge uses.
  */
 export function mediaRoute(options: MediaRouteOptions): Hono {
-  return new Hono().get("/media/*", async (c) => {
-    if (!sameSecret(c.req.header(INTERNAL_AUTH_HEADER) ?? "", options.sharedSecret)) {
-      return c.json(
-        errorBody(ErrorCode.InternalUnauthorized, `${INTERNAL_AUTH_HEADER}: missing or wrong`),
-        401,
-      );
-    }
+  return new Hono().get("/media/*", requireInternal(options.sharedSecret), async (c) => {
     const media = parseMediaKey(new URL(c.req.url).pathname.slice("/media/".length));
     if (!media) {
       return c.json(errorBody(ErrorCode.MediaBadPath, "path: not a media object key"), 400);

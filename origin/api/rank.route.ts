@@ -1,14 +1,11 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
-import * as v from "valibot";
-import { describeIssue, ErrorCode, errorBody } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
 import { type RankMode, RankRequestSchema, type RankResponse } from "../../contracts/rank.schema";
 import { buildFeed } from "../ranker/feed.builder";
 import type { ModelState } from "../ranker/model.state";
 import { rankerKeys } from "../ranker/ranker.keys";
 import { DEFAULT_RANKING_CONFIG } from "../ranking/ranking.config";
-import { sameSecret } from "./internal-auth";
+import { readInternalJson, requireInternal } from "./internal-auth";
 
 export interface RankRouteOptions {
   redis: Redis;
@@ -35,23 +32,11 @@ export function rankRoute(options: RankRouteOptions): Hono {
   const stage1Above = options.stage1AboveDepth ?? DEFAULT_STAGE1_ABOVE_DEPTH;
   const trendingAbove = options.trendingAboveDepth ?? DEFAULT_TRENDING_ABOVE_DEPTH;
   let inFlight = 0;
-  return new Hono().post("/v1/rank", async (c) => {
+  return new Hono().post("/v1/rank", requireInternal(options.sharedSecret), async (c) => {
     const started = performance.now();
-    if (!sameSecret(c.req.header(INTERNAL_AUTH_HEADER) ?? "", options.sharedSecret)) {
-      return c.json(
-        errorBody(ErrorCode.InternalUnauthorized, `${INTERNAL_AUTH_HEADER}: missing or wrong`),
-        401,
-      );
-    }
-    const body = await c.req.json<unknown>().catch(() => undefined);
-    if (body === undefined) {
-      return c.json(errorBody(ErrorCode.MalformedJson, "body: must be JSON"), 400);
-    }
-    const parsed = v.safeParse(RankRequestSchema, body);
-    if (!parsed.success) {
-      return c.json(errorBody(ErrorCode.InvalidField, describeIssue(parsed.issues)), 400);
-    }
-    const request = parsed.output;
+    const parsed = await readInternalJson(c, RankRequestSchema);
+    if (!parsed.ok) return parsed.response;
+    const request = parsed.value;
     inFlight++;
     try {
       const state = options.model();
