@@ -1,15 +1,21 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import { CatalogKeys } from "../contracts/video.schema";
-import { type ManagedChild, spawnManaged } from "../origin/dev/child-process";
+import type { ManagedChild } from "../origin/dev/child-process";
 import { freePort, waitForPort } from "../origin/dev/free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
 import { type RunningRedis, startRedisServer } from "../origin/dev/redis-server";
 import { type RunningS3, startS3Server } from "../origin/dev/s3-server";
 import { seedDemoCatalog } from "../origin/dev/seed-demo";
+import {
+  originEnvironment,
+  spawnEdge,
+  spawnRole,
+  waitForHealthy,
+} from "../origin/dev/stack-processes";
 
 export interface E2EStack {
   edgeUrl: string;
@@ -53,29 +59,18 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
     const bridgeToken = "e2e-bridge-token-0123";
     const adminToken = "e2e-admin-token-0123";
     const originUrl = `http://127.0.0.1:${originPort}`;
-    const originEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      REDIS_URL: redis.url,
-      UPSTASH_REDIS_REST_TOKEN: bridgeToken,
-      BRIDGE_PORT: String(bridgePort),
-      ORIGIN_PORT: String(originPort),
-      ORIGIN_SHARED_SECRET: SECRET,
-      S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-      S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-      S3_BUCKET: LOCAL_BUCKET,
-      FEATURES_TRENDING_MS: "2000",
-    };
-    for (const role of ["bridge", "api", "features"]) {
-      children.push(
-        spawnManaged(
-          role,
-          process.execPath,
-          ["--import", "tsx", join(repoRoot, "origin/main.ts"), role],
-          originEnv,
-        ),
-      );
-    }
+    const originEnv = originEnvironment(
+      {
+        redisUrl: redis.url,
+        s3Endpoint: s3.endpoint,
+        bridgeToken,
+        bridgePort,
+        originPort,
+        sharedSecret: SECRET,
+      },
+      { FEATURES_TRENDING_MS: "2000" },
+    );
+    for (const role of ["bridge", "api", "features"]) children.push(spawnRole(role, originEnv));
     await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
     const videoIds = await seedDemoCatalog({
       redisUrl: redis.url,
@@ -90,42 +85,21 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
       count: options.videos ?? 24,
     });
 
-    const envFile = join(state, "edge.env");
-    writeFileSync(
-      envFile,
-      [
-        `UPSTASH_REDIS_REST_URL=http://127.0.0.1:${bridgePort}`,
-        `UPSTASH_REDIS_REST_TOKEN=${bridgeToken}`,
-        `ORIGIN_URL=${originUrl}`,
-        `ORIGIN_SHARED_SECRET=${SECRET}`,
-        "SIGNING_SECRET=e2e-signing-secret-0123",
-        `ADMIN_TOKEN=${adminToken}`,
-        "",
-      ].join("\n"),
-    );
     children.push(
-      spawnManaged(
-        "edge",
-        process.execPath,
-        [
-          join(repoRoot, "node_modules/wrangler/bin/wrangler.js"),
-          "dev",
-          "--ip",
-          "127.0.0.1",
-          "--port",
-          String(edgePort),
-          "--env-file",
-          envFile,
-          "--persist-to",
-          join(state, "wrangler"),
-          "--show-interactive-dev-session=false",
-          "--inspector-port",
-          String(inspectorPort),
-          "--log-level",
-          "warn",
-        ],
-        { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      ),
+      spawnEdge({
+        port: edgePort,
+        inspectorPort,
+        stateDir: state,
+        vars: {
+          UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${bridgePort}`,
+          UPSTASH_REDIS_REST_TOKEN: bridgeToken,
+          ORIGIN_URL: originUrl,
+          ORIGIN_SHARED_SECRET: SECRET,
+          SIGNING_SECRET: "e2e-signing-secret-0123",
+          ADMIN_TOKEN: adminToken,
+        },
+        extraArgs: ["--log-level", "warn"],
+      }),
     );
     const edgeUrl = `http://127.0.0.1:${edgePort}`;
     await waitForHealthy(`${edgeUrl}/healthz`, 90_000);
@@ -135,19 +109,6 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
     await stop();
     throw error;
   }
-}
-
-async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not become healthy in ${timeoutMs} ms`);
 }
 
 /**

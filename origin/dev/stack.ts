@@ -2,14 +2,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import * as v from "valibot";
-import { HealthReportSchema } from "../../contracts/health.schema";
-import { type ManagedChild, spawnManaged } from "./child-process";
+import type { ManagedChild } from "./child-process";
 import { freePort, waitForPort } from "./free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "./local-services";
 import { RedisServerMissingError, type RunningRedis, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
 import { progressBar, seedDemoCatalog } from "./seed-demo";
+import { originEnvironment, spawnEdge, spawnRole, waitForHealthy } from "./stack-processes";
 
 // `npm run dev`: the whole stack on loopback — redis-server, the S3-compatible server, the
 // Upstash REST bridge, the origin and `wrangler dev` — wired by environment. State persists in
@@ -53,23 +52,6 @@ async function preferredPort(port: number): Promise<number> {
   return free ? port : freePort();
 }
 
-async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      const report = v.parse(HealthReportSchema, await response.json());
-      if (report.status === "ok") return;
-      last = JSON.stringify(report.checks);
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not become healthy: ${last}`);
-}
-
 const children: ManagedChild[] = [];
 let redis: RunningRedis | undefined;
 let s3: RunningS3 | undefined;
@@ -110,20 +92,14 @@ async function main(): Promise<void> {
   const originUrl = `http://127.0.0.1:${originPort}`;
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
 
-  const originEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: redis.url,
-    UPSTASH_REDIS_REST_TOKEN: secrets.bridgeToken,
-    BRIDGE_PORT: String(bridgePort),
-    ORIGIN_PORT: String(originPort),
-    ORIGIN_SHARED_SECRET: secrets.originSecret,
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
-    S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
-    S3_BUCKET: LOCAL_BUCKET,
-  };
-  const role = (name: string) =>
-    spawnManaged(name, process.execPath, ["--import", "tsx", "origin/main.ts", name], originEnv);
+  const originEnv = originEnvironment({
+    redisUrl: redis.url,
+    s3Endpoint: s3.endpoint,
+    bridgeToken: secrets.bridgeToken,
+    bridgePort,
+    originPort,
+    sharedSecret: secrets.originSecret,
+  });
 
   const onUnexpectedExit = (child: ManagedChild) =>
     child.process.once("exit", (code, signal) => {
@@ -134,7 +110,7 @@ async function main(): Promise<void> {
 
   // bridge and api serve HTTP; features, archive, transcode and ranker consume streams.
   for (const name of ["bridge", "api", "features", "archive", "transcode", "ranker"]) {
-    const child = role(name);
+    const child = spawnRole(name, originEnv);
     children.push(child);
     onUnexpectedExit(child);
   }
@@ -163,40 +139,19 @@ async function main(): Promise<void> {
   if (process.stdout.isTTY) process.stdout.write("\n");
   console.log(`demo catalog: ${seeded.length} videos live`);
 
-  const edgeEnvFile = join(stateDir, "edge.env");
-  writeFileSync(
-    edgeEnvFile,
-    [
-      `UPSTASH_REDIS_REST_URL=${bridgeUrl}`,
-      `UPSTASH_REDIS_REST_TOKEN=${secrets.bridgeToken}`,
-      `ORIGIN_URL=${originUrl}`,
-      `ORIGIN_SHARED_SECRET=${secrets.originSecret}`,
-      `SIGNING_SECRET=${secrets.signingSecret}`,
-      `ADMIN_TOKEN=${secrets.adminToken}`,
-      "",
-    ].join("\n"),
-    { mode: 0o600 },
-  );
-  const edge = spawnManaged(
-    "edge",
-    process.execPath,
-    [
-      join(repoRoot, "node_modules/wrangler/bin/wrangler.js"),
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(edgePort),
-      "--env-file",
-      edgeEnvFile,
-      "--persist-to",
-      join(stateDir, "wrangler"),
-      "--show-interactive-dev-session=false",
-      "--inspector-port",
-      String(await freePort()),
-    ],
-    { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  );
+  const edge = spawnEdge({
+    port: edgePort,
+    inspectorPort: await freePort(),
+    stateDir,
+    vars: {
+      UPSTASH_REDIS_REST_URL: bridgeUrl,
+      UPSTASH_REDIS_REST_TOKEN: secrets.bridgeToken,
+      ORIGIN_URL: originUrl,
+      ORIGIN_SHARED_SECRET: secrets.originSecret,
+      SIGNING_SECRET: secrets.signingSecret,
+      ADMIN_TOKEN: secrets.adminToken,
+    },
+  });
   children.push(edge);
   onUnexpectedExit(edge);
   await waitForHealthy(`${edgeUrl}/healthz`, 90_000);
