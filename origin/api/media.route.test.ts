@@ -2,17 +2,12 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
 import { fixtureSegment, ORIGIN_FIXTURE_VIDEO } from "../../contracts/media.fixtures";
-import { LOCAL_S3_CREDENTIALS } from "../dev/local-services";
+import { testS3Config } from "../dev/test-s3";
 import { createS3Client } from "../storage/s3.client";
 import { mediaRoute } from "./media.route";
 
 const bucket = inject("s3Bucket");
-const s3 = createS3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "auto",
-  bucket,
-  ...LOCAL_S3_CREDENTIALS,
-});
+const s3 = createS3Client(testS3Config());
 const secret = "media-test-secret";
 const app = mediaRoute({ s3, bucket, sharedSecret: secret });
 const internal = { [INTERNAL_AUTH_HEADER]: secret };

@@ -7,6 +7,7 @@ import { ErrorBodySchema } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
 import { FeedRefreshResponseSchema, RankResponseSchema } from "../../contracts/rank.schema";
 import { CatalogKeys } from "../../contracts/video.schema";
+import { testS3Config } from "../dev/test-s3";
 import type { RankerService } from "../ranker/ranker.service";
 import { rankerService, seedCatalog, until } from "../ranker/ranker.testing";
 import { createS3Client } from "../storage/s3.client";
@@ -16,13 +17,7 @@ import { type RankRouteOptions, rankRoute } from "./rank.route";
 const redisUrl = inject("redisUrl");
 const redis = new Redis(redisUrl);
 const bucket = inject("s3Bucket");
-const s3 = createS3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "auto",
-  bucket,
-  accessKeyId: "S3RVER",
-  secretAccessKey: "S3RVER",
-});
+const s3 = createS3Client(testS3Config());
 const SECRET = "test-ranking-secret";
 const services: RankerService[] = [];
 

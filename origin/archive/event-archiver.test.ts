@@ -4,19 +4,14 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { STREAM_FIELD } from "../../contracts/event.schema";
-import { LOCAL_S3_CREDENTIALS } from "../dev/local-services";
+import { testS3Config } from "../dev/test-s3";
 import { featureKeys } from "../features/feature-keys";
 import { createS3Client } from "../storage/s3.client";
 import { EventArchiver } from "./event-archiver";
 
 const redis = new Redis(inject("redisUrl"));
 const bucket = inject("s3Bucket");
-const s3 = createS3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "auto",
-  bucket,
-  ...LOCAL_S3_CREDENTIALS,
-});
+const s3 = createS3Client(testS3Config());
 
 afterAll(() => {
   redis.disconnect();

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parseForYouMember } from "../../contracts/feed.schema";
 import { CatalogKeys } from "../../contracts/video.schema";
+import { testS3Config } from "../dev/test-s3";
 import { FeatureProcessor } from "../features/feature-processor";
 import { createS3Client } from "../storage/s3.client";
 import type { RankerService } from "./ranker.service";
@@ -18,13 +19,7 @@ import {
 const redisUrl = inject("redisUrl");
 const redis = new Redis(redisUrl);
 const bucket = inject("s3Bucket");
-const s3 = createS3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "auto",
-  bucket,
-  accessKeyId: "S3RVER",
-  secretAccessKey: "S3RVER",
-});
+const s3 = createS3Client(testS3Config());
 const stops: (() => Promise<void>)[] = [];
 
 afterAll(async () => {

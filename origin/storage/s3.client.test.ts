@@ -1,16 +1,11 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { LOCAL_S3_CREDENTIALS } from "../dev/local-services";
+import { testS3Config } from "../dev/test-s3";
 import { createS3Client } from "./s3.client";
 
 const bucket = inject("s3Bucket");
-const s3 = createS3Client({
-  endpoint: inject("s3Endpoint"),
-  region: "auto",
-  bucket,
-  ...LOCAL_S3_CREDENTIALS,
-});
+const s3 = createS3Client(testS3Config());
 
 afterAll(() => s3.destroy());
 
