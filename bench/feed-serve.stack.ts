@@ -4,11 +4,7 @@
 // URLs and stops everything when its stdin closes.
 
 import { startOrigin } from "../origin/api/origin.server";
-import {
-  LOCAL_BUCKET,
-  LOCAL_S3_CREDENTIALS,
-  startLocalServices,
-} from "../origin/dev/local-services";
+import { localOriginConfig, startLocalServices } from "../origin/dev/local-services";
 
 export interface BenchStack {
   redisUrl: string;
@@ -23,22 +19,7 @@ const BRIDGE_TOKEN = "bench-bridge-token";
 const ORIGIN_SECRET = "bench-origin-secret";
 
 const services = await startLocalServices(BRIDGE_TOKEN);
-const origin = await startOrigin(
-  {
-    redisUrl: services.redis.url,
-    bridgeToken: BRIDGE_TOKEN,
-    bridgePort: services.bridge.port,
-    originPort: 0,
-    sharedSecret: ORIGIN_SECRET,
-    s3: {
-      endpoint: services.s3.endpoint,
-      region: "auto",
-      bucket: LOCAL_BUCKET,
-      ...LOCAL_S3_CREDENTIALS,
-    },
-  },
-  0,
-);
+const origin = await startOrigin(localOriginConfig(services, ORIGIN_SECRET), 0);
 const stack: BenchStack = {
   redisUrl: services.redis.url,
   bridgeUrl: services.bridge.url,

@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { CatalogKeys } from "../contracts/video.schema";
 import type { ManagedChild } from "../origin/dev/child-process";
 import { freePort, waitForPort } from "../origin/dev/free-port";
-import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
+import { LOCAL_BUCKET, localS3Config } from "../origin/dev/local-services";
 import { type RunningRedis, startRedisServer } from "../origin/dev/redis-server";
 import { type RunningS3, startS3Server } from "../origin/dev/s3-server";
 import { seedDemoCatalog } from "../origin/dev/seed-demo";
@@ -74,12 +74,7 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
     await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
     const videoIds = await seedDemoCatalog({
       redisUrl: redis.url,
-      s3: {
-        endpoint: s3.endpoint,
-        region: "auto",
-        bucket: LOCAL_BUCKET,
-        ...LOCAL_S3_CREDENTIALS,
-      },
+      s3: localS3Config(s3.endpoint),
       originUrl,
       sharedSecret: SECRET,
       count: options.videos ?? 24,

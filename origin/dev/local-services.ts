@@ -1,12 +1,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { OriginConfig, S3Config } from "../config/config";
 import { type RunningBridge, startBridge } from "../redis-bridge/bridge.server";
 import { type RunningRedis, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
 
 export const LOCAL_BUCKET = "edgefeed-videos";
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+
+/** The origin's S3 config for the loopback S3 server at `endpoint`. */
+export function localS3Config(endpoint: string): S3Config {
+  return { endpoint, region: "auto", bucket: LOCAL_BUCKET, ...LOCAL_S3_CREDENTIALS };
+}
 
 export interface LocalServices {
   redis: RunningRedis;
@@ -51,5 +57,17 @@ export async function startLocalServices(bridgeToken: string): Promise<LocalServ
       await Promise.all([redis.stop(), s3.stop()]);
       rmSync(s3Dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** An origin config for in-process use against these services; port 0 picks a free port. */
+export function localOriginConfig(services: LocalServices, sharedSecret: string): OriginConfig {
+  return {
+    redisUrl: services.redis.url,
+    bridgeToken: services.bridgeToken,
+    bridgePort: services.bridge.port,
+    originPort: 0,
+    sharedSecret,
+    s3: localS3Config(services.s3.endpoint),
   };
 }

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { ManagedChild } from "./child-process";
 import { freePort, waitForPort } from "./free-port";
-import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "./local-services";
+import { LOCAL_BUCKET, localS3Config } from "./local-services";
 import { RedisServerMissingError, type RunningRedis, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
 import { progressBar, seedDemoCatalog } from "./seed-demo";
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   let lastLine = "";
   const seeded = await seedDemoCatalog({
     redisUrl: redis.url,
-    s3: { endpoint: s3.endpoint, region: "auto", bucket: LOCAL_BUCKET, ...LOCAL_S3_CREDENTIALS },
+    s3: localS3Config(s3.endpoint),
     originUrl,
     sharedSecret: secrets.originSecret,
     count: demoCount,

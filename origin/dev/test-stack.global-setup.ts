@@ -1,6 +1,11 @@
 import type { TestProject } from "vitest/node";
 import { startOrigin } from "../api/origin.server";
-import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS, startLocalServices } from "./local-services";
+import {
+  LOCAL_BUCKET,
+  localOriginConfig,
+  localS3Config,
+  startLocalServices,
+} from "./local-services";
 import { uploadMediaFixtures } from "./media-fixtures";
 
 declare module "vitest" {
@@ -19,32 +24,14 @@ const BRIDGE_TOKEN = "test-bridge-token";
 /** Starts real servers for the test run and stops them when it finishes. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const services = await startLocalServices(BRIDGE_TOKEN);
-  const origin = await startOrigin(
-    {
-      redisUrl: services.redis.url,
-      bridgeToken: BRIDGE_TOKEN,
-      bridgePort: services.bridge.port,
-      originPort: 0,
-      sharedSecret: "test-origin-secret",
-      s3: {
-        endpoint: services.s3.endpoint,
-        region: "auto",
-        bucket: LOCAL_BUCKET,
-        ...LOCAL_S3_CREDENTIALS,
-      },
+  const origin = await startOrigin(localOriginConfig(services, "test-origin-secret"), 0).catch(
+    async (error: unknown) => {
+      await services.stop();
+      throw error;
     },
-    0,
-  ).catch(async (error: unknown) => {
-    await services.stop();
-    throw error;
-  });
+  );
   // Media only the origin has (video `fixture-origin`), for the edge's origin-pull tests.
-  await uploadMediaFixtures({
-    endpoint: services.s3.endpoint,
-    region: "auto",
-    bucket: LOCAL_BUCKET,
-    ...LOCAL_S3_CREDENTIALS,
-  });
+  await uploadMediaFixtures(localS3Config(services.s3.endpoint));
   project.provide("redisUrl", services.redis.url);
   project.provide("bridgeUrl", services.bridge.url);
   project.provide("bridgeToken", BRIDGE_TOKEN);
