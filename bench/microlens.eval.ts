@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { hash32 } from "../contracts/event.schema";
+import { hash32 } from "../contracts/hash";
 import type { Candidate, UserContext } from "../origin/ranking/candidate.types";
 import { DEFAULT_RANKING_CONFIG, type RankingConfig } from "../origin/ranking/ranking.config";
 import { freshRankerModels, TwoStageRanker } from "../origin/ranking/two-stage.ranker";

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { ClientEventSchema, hash32, isLowValue, isSuppressing, partitionOf } from "./event.schema";
+import { ClientEventSchema, isLowValue, isSuppressing, partitionOf } from "./event.schema";
+import { hash32 } from "./hash";
 
 describe("event contract", () => {
   it("spreads near-identical ids evenly, for sampling and for partitions", () => {

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { hash32 } from "./hash";
 import { RegionSchema, UserIdSchema } from "./session.schema";
 import { VideoIdSchema } from "./video.schema";
 
@@ -143,24 +144,6 @@ export const EventKeys = {
   dedupe: (sessionId: string, eventId: string) => `evid:${sessionId}:${eventId}`,
   notify: () => "notify",
 } as const;
-
-/**
- * FNV-1a, 32 bit, then murmur3's finalizer: FNV alone leaves ids that differ in their last
- * characters clustered in the high bits, which skews a sampling threshold.
- */
-export function hash32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
-}
 
 /** The partition of a user's events: all of one user's events land on one stream, in order. */
 export function partitionOf(userId: string, partitions: number): number {

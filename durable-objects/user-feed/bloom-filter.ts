@@ -1,3 +1,4 @@
+import { fmix32 } from "../../contracts/hash";
 /**
  * A fixed-size Bloom filter over strings. The default shape, 98,304 bits (12 KiB) and 7 hashes,
  * gives (1 − e^(−7·10⁴/98304))⁷ ≈ 0.89 % false positives at 10,000 ids: the smallest power-of-two
@@ -64,11 +65,5 @@ function murmur3(bytes: Uint8Array, seed: number): number {
     k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= bytes.length;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h ^ bytes.length);
 }

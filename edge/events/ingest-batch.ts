@@ -4,13 +4,13 @@ import {
   type ClientEvent,
   ClientEventSchema,
   EventKeys,
-  hash32,
   isLowValue,
   isSuppressing,
   partitionOf,
   type RejectedEvent,
   type StoredEvent,
 } from "../../contracts/event.schema";
+import { hash32 } from "../../contracts/hash";
 import { APPEND_EVENTS_LUA } from "./append-events.lua";
 
 export interface EventSource {

@@ -1,4 +1,4 @@
-import { hash32 } from "../../contracts/event.schema";
+import { hash32 } from "../../contracts/hash";
 
 /** Weights of `w1·p_complete + w2·p_like + w3·p_share + w4·p_follow − w5·p_skip − w6·repetition`. */
 export interface HeadWeights {
