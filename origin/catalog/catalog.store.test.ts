@@ -2,28 +2,21 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { CatalogKeys, type VideoRecord } from "../../contracts/video.schema";
-import { CatalogStore } from "./catalog.store";
+import { CatalogStore, pendingRecord } from "./catalog.store";
 import { decodeEmbedding } from "./content.embedding";
 
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.disconnect());
 
 function record(id: string, creator: string): VideoRecord {
-  return {
+  return pendingRecord({
     id,
     creator_id: creator,
     caption: "hello world",
     hashtags: ["a", "b"],
     audio_id: "song",
     language: "en",
-    duration_ms: 0,
-    width: 0,
-    height: 0,
-    version: 1,
-    renditions: [],
-    status: "uploading",
-    created_at: new Date().toISOString(),
-  };
+  });
 }
 
 describe("catalog store", () => {

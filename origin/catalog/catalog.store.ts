@@ -31,6 +31,29 @@ export interface LiveMedia {
   renditions: Rendition[];
 }
 
+/** What an uploader says about a video; the pipeline measures the rest. */
+export type UploadedMetadata = Pick<
+  VideoRecord,
+  "id" | "creator_id" | "caption" | "hashtags" | "audio_id" | "language"
+>;
+
+/** The entry of a video whose media does not exist yet: no size, no renditions, version 1. */
+export function pendingRecord(
+  metadata: UploadedMetadata,
+  status: VideoStatus = "uploading",
+): VideoRecord {
+  return {
+    ...metadata,
+    duration_ms: 0,
+    width: 0,
+    height: 0,
+    version: 1,
+    renditions: [],
+    status,
+    created_at: new Date().toISOString(),
+  };
+}
+
 /** Byte-identical originals map to one video: `upload:sha256:{hex}` → id. */
 const digestKey = (sha256: string) => `upload:sha256:${sha256}`;
 

@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { UploadStreams } from "../../contracts/upload.schema";
 import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
-import { CatalogStore } from "../catalog/catalog.store";
+import { CatalogStore, pendingRecord } from "../catalog/catalog.store";
 import { LOCAL_S3_CREDENTIALS } from "../dev/local-services";
 import { generateClip } from "../media-probe/clip.generator";
 import { createS3Client } from "../storage/s3.client";
@@ -92,21 +92,19 @@ async function exists(key: string): Promise<boolean> {
 }
 
 async function newVideo(catalog: CatalogStore, id: string) {
-  await catalog.create({
-    id,
-    creator_id: "worker-test",
-    caption: "worker test",
-    hashtags: ["test"],
-    audio_id: "",
-    language: "en",
-    duration_ms: 0,
-    width: 0,
-    height: 0,
-    version: 1,
-    renditions: [],
-    status: "processing",
-    created_at: new Date().toISOString(),
-  });
+  await catalog.create(
+    pendingRecord(
+      {
+        id,
+        creator_id: "worker-test",
+        caption: "worker test",
+        hashtags: ["test"],
+        audio_id: "",
+        language: "en",
+      },
+      "processing",
+    ),
+  );
 }
 
 describe("transcode worker", () => {

@@ -13,7 +13,7 @@ import {
   UploadStreams,
   VIDEO_ID_HEADER,
 } from "../../contracts/upload.schema";
-import { CatalogStore } from "../catalog/catalog.store";
+import { CatalogStore, pendingRecord } from "../catalog/catalog.store";
 import type { S3Config } from "../config/config";
 import { enqueueTranscode } from "../transcode/transcode.queue";
 
@@ -109,21 +109,14 @@ export function createTusServer(options: UploadsOptions): Server {
       }
       const m = metadata.output;
       await catalog.create(
-        {
+        pendingRecord({
           id: upload.id.slice(ORIGINALS_PREFIX.length),
           creator_id: creator.output,
           caption: m.caption,
           hashtags: m.hashtags,
           audio_id: m.audio_id,
           language: m.language,
-          duration_ms: 0,
-          width: 0,
-          height: 0,
-          version: 1,
-          renditions: [],
-          status: "uploading",
-          created_at: new Date().toISOString(),
-        },
+        }),
         { original_key: upload.id },
       );
       return {};
