@@ -64,24 +64,39 @@ export const FeedQuerySchema = v.object({
   ),
 });
 
+/** An A/B arm name, recorded on each impression; `control` when no arm claims the user. */
+export const ArmSchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9_-]{1,32}$/, "must be an arm name"),
+);
+export const CONTROL_ARM = "control";
+
 /**
- * Members of `fyp:{user}` (score = rank, highest first) are `{video_id}` or `{video_id}:{rail}`,
- * so the ranker can say which rail produced a candidate; a bare id counts as `ann`.
+ * Members of `fyp:{user}` (score = rank, highest first) are `{video_id}:{rail}:{arm}`, so the
+ * ranker can say which rail produced a candidate and which experiment arm ranked it; a bare id
+ * counts as `ann`, a missing arm as `control`.
  */
-export function encodeForYouMember(videoId: string, rail: FeedReason = "ann"): string {
-  return `${videoId}:${rail}`;
+export function encodeForYouMember(
+  videoId: string,
+  rail: FeedReason = "ann",
+  arm: string = CONTROL_ARM,
+): string {
+  return `${videoId}:${rail}:${arm}`;
 }
 
-export function parseForYouMember(member: string): { id: string; reason: FeedReason } | null {
-  const [id = "", rail = "ann"] = member.split(":", 2);
-  if (!v.is(VideoIdSchema, id) || !v.is(FeedReasonSchema, rail)) return null;
-  return { id, reason: rail };
+export function parseForYouMember(
+  member: string,
+): { id: string; reason: FeedReason; arm: string } | null {
+  const [id = "", rail = "ann", arm = CONTROL_ARM, ...rest] = member.split(":");
+  if (rest.length > 0 || !v.is(VideoIdSchema, id) || !v.is(FeedReasonSchema, rail)) return null;
+  if (!v.is(ArmSchema, arm)) return null;
+  return { id, reason: rail, arm };
 }
 
 /**
  * Redis keys the serve path reads or writes beyond the catalog's.
  * - `impressions` stream: one entry per video handed to a user, fields `user_id, video_id,
- *   session_id, page_id, position, reason, ts` (ms). Appended by the UserFeed object after the
+ *   session_id, page_id, position, reason, arm, ts` (ms; `arm` is the A/B arm that ranked it). Appended by the UserFeed object after the
  *   page is committed, trimmed approximately to the newest ~1M entries.
  * - `explore:{region}` sorted set: under-exposed fresh videos for the fallback's exploration slots
  *   (written by the origin; optional, the fallback uses trending's tail without it).

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { FeedReasonSchema } from "./feed.schema";
+import { ArmSchema, FeedReasonSchema } from "./feed.schema";
 import { RegionSchema, UserIdSchema } from "./session.schema";
 import { VideoIdSchema } from "./video.schema";
 
@@ -40,6 +40,8 @@ export const RankResponseSchema = v.object({
   mode: RankModeSchema,
   /** The checkpoint version served (0: built from the catalog, no checkpoint yet). */
   model_version: v.number(),
+  /** The user's A/B arm: the config the items were ranked with, to record on each impression. */
+  arm: ArmSchema,
   items: v.array(v.object({ video_id: VideoIdSchema, reason: FeedReasonSchema })),
   took_ms: v.number(),
 });

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { BloomFilter } from "../../contracts/bloom-filter";
 import {
   type FallbackCause,
   FEED_PAGE_MIN,
@@ -7,11 +8,10 @@ import {
   parseForYouMember,
   type SuppressRequest,
 } from "../../contracts/feed.schema";
+import { SeenFilter, type SeenGeneration } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { withDeadline } from "../../edge/feed/deadline";
 import { type Candidate, hydrateCandidates } from "../../edge/feed/video-card";
-import { BloomFilter } from "./bloom-filter";
-import { SeenFilter, type SeenGeneration } from "./seen-filter";
 
 export interface PageRequest {
   userId: string;

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
+import { CONTROL_ARM } from "../../contracts/feed.schema";
 import { type RankMode, RankRequestSchema, type RankResponse } from "../../contracts/rank.schema";
 import { buildFeed } from "../ranker/feed.builder";
 import type { ModelState } from "../ranker/model.state";
@@ -87,6 +88,7 @@ export function rankRoute(options: RankRouteOptions): Hono {
         user_id: request.user_id,
         mode,
         model_version: state?.version ?? 0,
+        arm: CONTROL_ARM,
         items,
         took_ms: performance.now() - started,
       };

@@ -17,6 +17,10 @@ export type WindowName = (typeof WINDOWS)[number]["name"];
 export const TRENDING_BUCKET_MS = 60_000;
 export const TRENDING_LOOKBACK_BUCKETS = 30;
 
+/** The short-term sequence covers the last 30 minutes (ARCHITECTURE.md), at most 50 videos. */
+export const RECENT_WINDOW_MS = 30 * 60_000;
+export const RECENT_MAX_VIDEOS = 50;
+
 export const bucketStart = (time: number, bucketMs: number) => time - (time % bucketMs);
 
 export const bucketField = (window: WindowName, start: number, counter: string) =>
@@ -44,6 +48,14 @@ export function featureKeys(prefix: string) {
      */
     videoFeatures: (videoId: string) => `${prefix}vf:${videoId}`,
     interest: (userId: string) => `${prefix}ui:${userId}`,
+    /**
+     * The user's short-term sequence: a sorted set video id → when it was last engaged with
+     * (ms; complete, replay, like, share, comment, follow), the last RECENT_WINDOW_MS and at most
+     * RECENT_MAX_VIDEOS, oldest first by score. The ranker turns it into the short-term embedding.
+     */
+    recent: (userId: string) => `${prefix}recent:${userId}`,
+    /** Sorted set creator id → when the user followed them (ms): the social rail's source. */
+    follows: (userId: string) => `${prefix}follows:${userId}`,
     trendingBucket: (region: string, start: number) => `${prefix}tr:${region}:${start}`,
     trendingRegions: () => `${prefix}trending:regions`,
     trendingLock: () => `${prefix}trending:lock`,

@@ -1,4 +1,4 @@
-import { fmix32 } from "../../contracts/hash";
+import { fmix32 } from "./hash";
 /**
  * A fixed-size Bloom filter over strings. The default shape, 98,304 bits (12 KiB) and 7 hashes,
  * gives (1 − e^(−7·10⁴/98304))⁷ ≈ 0.89 % false positives at 10,000 ids: the smallest power-of-two

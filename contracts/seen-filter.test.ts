@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { BloomFilter } from "./bloom-filter";
-import { GENERATION_MS, RETENTION_MS, SeenFilter } from "./seen-filter";
+import {
+  encodeGeneration,
+  GENERATION_MS,
+  RETENTION_MS,
+  SeenFilter,
+  seenFilterFromMirror,
+} from "./seen-filter";
 
 describe("BloomFilter", () => {
   it("stays under 1 % false positives at 10,000 ids in at most 12 KB", () => {
@@ -52,5 +58,37 @@ describe("SeenFilter", () => {
     for (let i = 0; i < 10_001; i++) seen.add(`v${i}`, 0);
     expect(seen.generations.map((g) => g.count)).toEqual([1, 10_000]);
     expect(seen.has("v0", 1)).toBe(true);
+  });
+});
+
+describe("seen-filter mirror", () => {
+  it("answers exactly like the filter it mirrors, false positives included", () => {
+    const now = Date.UTC(2026, 10, 22);
+    const filter = new SeenFilter();
+    for (let i = 0; i < 3_000; i++) filter.add(`seen-${i}`, i < 1_500 ? now - GENERATION_MS : now);
+    expect(filter.generations).toHaveLength(2);
+    const mirror = Object.fromEntries(
+      filter.generations.map((g) => [String(g.startedAt), encodeGeneration(g)]),
+    );
+    const copy = seenFilterFromMirror(mirror);
+    for (let i = 0; i < 20_000; i++) {
+      const id = i < 3_000 ? `seen-${i}` : `other-${i}`;
+      expect(copy.has(id, now)).toBe(filter.has(id, now));
+    }
+    expect(copy.generations.map((g) => g.count)).toEqual(filter.generations.map((g) => g.count));
+  });
+
+  it("skips fields it cannot read instead of failing the whole filter", () => {
+    const filter = new SeenFilter();
+    filter.add("a", 1_000);
+    const [generation] = filter.generations;
+    const copy = seenFilterFromMirror({
+      "1000": encodeGeneration(generation!),
+      garbage: "x",
+      "2000": "12:%%%",
+      "3000": "no-colon",
+    });
+    expect(copy.generations).toHaveLength(1);
+    expect(copy.has("a", 2_000)).toBe(true);
   });
 });
