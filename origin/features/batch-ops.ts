@@ -6,6 +6,7 @@ import {
   TRENDING_LOOKBACK_BUCKETS,
   WINDOWS,
 } from "./feature-keys";
+import { UserSequences } from "./user-sequence-ops";
 import { counterDeltas, INTEREST_POINTS, TRENDING_POINTS } from "./video-metrics";
 
 /** One write of the commit script; see commit-batch.lua.ts for the kinds. */
@@ -56,6 +57,7 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   const regions = new Set<string>();
   const interest = new Map<string, { now: number; events: StoredEvent[] }>();
   const creators = new Map<string, string>();
+  const sequences = new UserSequences();
 
   for (const stored of batch) {
     const videoId = stored.event.video_id;
@@ -73,8 +75,10 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
       });
       buckets.set(videoId, videoBuckets);
     }
+    const flagged = context.flagged(stored);
+    if (!flagged) sequences.add(stored);
     const points = TRENDING_POINTS[stored.event.type];
-    if (points !== undefined && !context.flagged(stored)) {
+    if (points !== undefined && !flagged) {
       const start = bucketStart(stored.received_at, TRENDING_BUCKET_MS);
       trending.add(keys.trendingBucket(stored.region, start), videoId, points * stored.weight);
       regions.add(stored.region);
@@ -114,6 +118,7 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   for (const [userId, { now, events }] of interest) {
     ops.push(interestOp(keys, userId, now, events, context));
   }
+  ops.push(...sequences.ops(keys));
   for (const sessionId of context.newlyFlagged) {
     ops.push(["f", keys.spamSession(sessionId), "1", SPAM_FLAG_TTL_S]);
   }

@@ -20,7 +20,9 @@ import { VIDEO_COUNTERS } from "./video-metrics";
  * `h key field delta` HINCRBYFLOAT; `x key seconds` EXPIRE; `z key member
  * delta` ZINCRBY; `s key member` SADD; `f key value seconds` SET EX; `v key delta notify
  * video creator m t1..tm` views with milestone messages; `i key now tauMs ttl max m
- * member1 delta1 ..` decayed interest (m counts the items after it).
+ * member1 delta1 ..` decayed interest (m counts the items after it); `r key windowMs max 2n
+ * (at video)*n` the short-term sequence; `g key max 2n (at creator)*n m creator*m` follows
+ * and unfollows.
  */
 export const COMMIT_BATCH_LUA = `
 local NAME = {${WINDOWS.map((w) => `'${w.name}'`).join(", ")}}
@@ -149,6 +151,31 @@ while a <= #ARGV do
     end
     redis.call('EXPIRE', key, ARGV[a + 4])
     a = a + 7 + m
+  elseif kind == 'r' then
+    -- GT: a later engagement moves a video to the end, a late-arriving older one never moves
+    -- it back. The window is measured from the set's newest member, not the batch's, so the
+    -- set ends the same however a replay splits the stream into batches.
+    local key, window, max = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+    local n = tonumber(ARGV[a + 4])
+    redis.call('ZADD', key, 'GT', unpack(ARGV, a + 5, a + 4 + n))
+    redis.call('ZREMRANGEBYRANK', key, 0, -(max + 1))
+    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+    redis.call('ZREMRANGEBYSCORE', key, '-inf',
+      string.format('(%d', tonumber(newest[2]) - window))
+    redis.call('PEXPIRE', key, window)
+    a = a + 5 + n
+  elseif kind == 'g' then
+    local key, max, n = ARGV[a + 1], tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+    for t = a + 4, a + 3 + n, 2 do
+      redis.call('ZADD', key, ARGV[t], ARGV[t + 1])
+    end
+    a = a + 4 + n
+    local m = tonumber(ARGV[a])
+    for t = a + 1, a + m do
+      redis.call('ZREM', key, ARGV[t])
+    end
+    if n > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -(max + 1)) end
+    a = a + 1 + m
   else
     return redis.error_reply('commit-batch: unknown op ' .. tostring(kind))
   end

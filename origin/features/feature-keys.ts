@@ -20,6 +20,8 @@ export const TRENDING_LOOKBACK_BUCKETS = 30;
 /** The short-term sequence covers the last 30 minutes (ARCHITECTURE.md), at most 50 videos. */
 export const RECENT_WINDOW_MS = 30 * 60_000;
 export const RECENT_MAX_VIDEOS = 50;
+/** The follow graph keeps each user's newest follows; the social rail reads far fewer. */
+export const FOLLOWS_MAX_CREATORS = 5_000;
 
 export const bucketStart = (time: number, bucketMs: number) => time - (time % bucketMs);
 

@@ -5,8 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { STREAM_FIELD } from "../../contracts/event.schema";
 import { ingestBatch } from "../../edge/events/ingest-batch";
-import { featureKeys } from "./feature-keys";
-import { compareIds } from "./stream-entries";
+import { featureKeys, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-keys";
+import { compareIds, decodeEntry, toEntries } from "./stream-entries";
 import { readVideoWindows } from "./video-features.reader";
 import { counterDeltas, VIDEO_COUNTERS } from "./video-metrics";
 
@@ -144,6 +144,56 @@ async function committedEverything(): Promise<boolean> {
   return true;
 }
 
+const ENGAGEMENTS = new Set(["complete", "replay", "like", "share", "comment", "follow"]);
+type Scored = [member: string, score: number];
+const byScoreThenMember = ([a, as]: Scored, [b, bs]: Scored) =>
+  as - bs || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What each user's `recent` and `follows` sets must hold, rebuilt from the streams in order as
+ * if every event had been applied once: each engaged video at its latest time, within the
+ * window of the user's newest engagement, the newest 50; each followed creator at its last
+ * follow.
+ */
+async function expectedSequences(): Promise<{
+  recent: Map<string, Scored[]>;
+  follows: Map<string, Scored[]>;
+}> {
+  const engaged = new Map<string, Map<string, number>>();
+  const followed = new Map<string, Map<string, number>>();
+  const at = (sets: typeof engaged, user: string) =>
+    sets.get(user) ?? sets.set(user, new Map()).get(user)!;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const entries = toEntries(await redis.xrange(keys.stream(p), "-", "+"));
+    for (const stored of entries.map(decodeEntry)) {
+      if (!stored) continue;
+      const { event, user_id: user, received_at: time } = stored;
+      if (ENGAGEMENTS.has(event.type)) {
+        const videos = at(engaged, user);
+        videos.set(event.video_id, Math.max(videos.get(event.video_id) ?? 0, time));
+      }
+      if (event.type === "follow") at(followed, user).set(event.creator_id, time);
+    }
+  }
+  const recent = new Map<string, Scored[]>();
+  for (const [user, videos] of engaged) {
+    const sorted = [...videos].sort(byScoreThenMember);
+    const newest = sorted[sorted.length - 1]![1];
+    const inWindow = sorted.filter(([, time]) => time >= newest - RECENT_WINDOW_MS);
+    recent.set(user, inWindow.slice(-RECENT_MAX_VIDEOS));
+  }
+  const follows = new Map<string, Scored[]>();
+  for (const [user, creators] of followed) follows.set(user, [...creators].sort(byScoreThenMember));
+  return { recent, follows };
+}
+
+async function storedSet(key: string): Promise<Scored[]> {
+  const flat = await redis.zrange(key, 0, -1, "WITHSCORES");
+  const scored: Scored[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) scored.push([flat[i]!, Number(flat[i + 1])]);
+  return scored;
+}
+
 describe("feature processor under SIGKILL", () => {
   it("ends with every per-video counter exact and one notify message per milestone", async () => {
     await redis.hset(keys.videoFeatures("v1"), "views", 99_000);
@@ -191,6 +241,18 @@ describe("feature processor under SIGKILL", () => {
     for (let p = 0; p < PARTITIONS; p++) {
       const pending = (await redis.xpending(keys.stream(p), "features")) as [number];
       expect(pending[0]).toBe(0);
+    }
+
+    // No session was a bot, so every engagement and follow must be there exactly once.
+    expect(await redis.keys(`${prefix}spam:*`)).toEqual([]);
+    const { recent, follows } = await expectedSequences();
+    expect(recent.size).toBeGreaterThan(250);
+    expect(follows.size).toBeGreaterThan(100);
+    for (const [user, want] of recent) {
+      expect(await storedSet(keys.recent(user)), `recent:${user}`).toEqual(want);
+    }
+    for (const [user, want] of follows) {
+      expect(await storedSet(keys.follows(user)), `follows:${user}`).toEqual(want);
     }
   }, 110_000);
 });

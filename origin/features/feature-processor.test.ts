@@ -11,6 +11,7 @@ import { bucketField, bucketStart, featureKeys } from "./feature-keys";
 import { FeatureProcessor } from "./feature-processor";
 import { compareIds } from "./stream-entries";
 import { readUserInterest } from "./user-interest.reader";
+import { readFollows, readRecentSequence } from "./user-sequence.reader";
 import { readVideoTotals, readVideoWindows } from "./video-features.reader";
 
 const redisUrl = inject("redisUrl");
@@ -239,6 +240,78 @@ describe("feature processor", () => {
     const ttl = await redis.ttl(keys.interest("eve"));
     expect(ttl).toBeGreaterThan(1_700);
     expect(ttl).toBeLessThanOrEqual(1_800);
+  });
+
+  it("keeps each user's engagements of the last 30 minutes in order, without plays or bots", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await redis.set(keys.spamSession("sia-bot"), "1");
+    await start(prefix);
+    const now = Date.now();
+    const ago = (minutes: number) => ({ user: "sia", at: now - minutes * 60_000 });
+    const bot = { ...ago(1), session: "sia-bot" };
+    await append(prefix, [
+      stored({ type: "complete", video_id: "a" }, ago(10)),
+      stored({ type: "play", video_id: "played" }, ago(9)),
+      stored({ type: "impression", video_id: "shown" }, ago(9)),
+      stored({ type: "share", video_id: "b" }, ago(8)),
+      stored({ type: "follow", video_id: "m", creator_id: "mime" }, ago(7)),
+      stored({ type: "like", video_id: "a" }, ago(5)),
+      stored({ type: "comment", video_id: "c" }, ago(4)),
+      stored({ type: "follow", video_id: "k", creator_id: "baker" }, ago(3)),
+      stored({ type: "replay", video_id: "d" }, ago(2)),
+      stored({ type: "like", video_id: "botted" }, bot),
+      stored({ type: "follow", video_id: "botted", creator_id: "spammer" }, bot),
+      stored({ type: "follow", video_id: "f", creator_id: "chef" }, ago(1)),
+      // Arrives last but happened 40 minutes before the newest: outside the window.
+      stored({ type: "like", video_id: "stale" }, ago(41)),
+    ]);
+    await drained(prefix);
+    await append(prefix, [stored({ type: "unfollow", video_id: "m", creator_id: "mime" }, ago(0))]);
+    await drained(prefix);
+    const expected = [
+      { videoId: "b", at: now - 8 * 60_000 },
+      { videoId: "m", at: now - 7 * 60_000 },
+      { videoId: "a", at: now - 5 * 60_000 },
+      { videoId: "c", at: now - 4 * 60_000 },
+      { videoId: "k", at: now - 3 * 60_000 },
+      { videoId: "d", at: now - 2 * 60_000 },
+      { videoId: "f", at: now - 1 * 60_000 },
+    ];
+    expect(await readRecentSequence(redis, keys, "sia", now)).toEqual(expected);
+    // Not only hidden by the reader: the stale video is gone from the set itself.
+    expect(await redis.zrange(keys.recent("sia"), 0, -1)).toEqual(expected.map((e) => e.videoId));
+    const ttl = await redis.pttl(keys.recent("sia"));
+    expect(ttl).toBeGreaterThan(1_700_000);
+    expect(ttl).toBeLessThanOrEqual(1_800_000);
+    // 27.5 minutes on, the window starts 2.5 minutes before `now`.
+    const later = await readRecentSequence(redis, keys, "sia", now + 27.5 * 60_000);
+    expect(later.map((e) => e.videoId)).toEqual(["d", "f"]);
+    expect(await readFollows(redis, keys, "sia")).toEqual(["chef", "baker"]);
+    expect(await redis.ttl(keys.follows("sia"))).toBe(-1);
+  });
+
+  it("keeps only a user's newest 50 engaged videos", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const t0 = Date.now() - 60_000;
+    const likes = (user: string) =>
+      Array.from({ length: 60 }, (_, i) =>
+        stored({ type: "like", video_id: `n${i}` }, { user, at: t0 + i * 500 }),
+      );
+    // One user's likes arrive in two batches, the other's in one.
+    const [max, mia] = [likes("max"), likes("mia")];
+    await append(prefix, [...max.slice(0, 35), ...mia]);
+    await drained(prefix);
+    await append(prefix, max.slice(35));
+    await drained(prefix);
+    const newest50 = Array.from({ length: 50 }, (_, i) => `n${i + 10}`);
+    for (const user of ["max", "mia"]) {
+      const sequence = await readRecentSequence(redis, keys, user);
+      expect(sequence.map((e) => e.videoId)).toEqual(newest50);
+      expect(await redis.zcard(keys.recent(user))).toBe(50);
+    }
   });
 
   it("shares partitions between live processors and takes over a stopped one's", async () => {
