@@ -1,6 +1,8 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import * as v from "valibot";
 import { BloomFilter } from "../../contracts/bloom-filter";
 import {
+  CONTROL_ARM,
   type FallbackCause,
   FEED_PAGE_MIN,
   type FeedItem,
@@ -9,9 +11,14 @@ import {
   type SuppressRequest,
 } from "../../contracts/feed.schema";
 import { SeenFilter, type SeenGeneration } from "../../contracts/seen-filter";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys, VideoIdSchema } from "../../contracts/video.schema";
 import { withDeadline } from "../../edge/feed/deadline";
+import type { RankNow } from "../../edge/feed/origin-rank";
 import { type Candidate, hydrateCandidates } from "../../edge/feed/video-card";
+import { metrics } from "../../edge/metrics/metrics";
+import { FeedMeta } from "./feed-meta";
+import { FeedMirror } from "./feed-mirror";
+import { migrateFeedStorage } from "./feed-storage";
 
 export interface PageRequest {
   userId: string;
@@ -35,6 +42,15 @@ export type PageResult =
     }
   | { kind: "need-fallback"; cause: FallbackCause };
 
+export interface FeedEngineDeps {
+  /** The user this object belongs to (its `idFromName` name). */
+  userId: string;
+  redis: Redis;
+  /** Ranks for the user now; called when `fyp:{user}` has nothing usable. */
+  rank: RankNow;
+  now?: () => number;
+}
+
 const MINUTE_MS = 60_000;
 /** Candidates ranked longer ago than this are dropped: the ranker refreshes every 5–15 min. */
 export const BUFFER_STALE_MS = 15 * MINUTE_MS;
@@ -48,11 +64,42 @@ const SUPPRESS_MS = 30 * 24 * 60 * MINUTE_MS;
 const IMPRESSIONS_MAXLEN = 1_000_000;
 const OUTBOX_BATCH = 500;
 const OUTBOX_RETRY_MS = 5_000;
+const FLUSH_DEADLINE_MS = 2_000;
+/** A synchronous rank asks for several pages' worth, so the next pages need no origin call. */
+const RANK_LIMIT = 50;
+/**
+ * Videos served in the last hour are sent as `exclude`: the origin also reads the seen mirror,
+ * but that lags a page behind while the outbox flush is in flight.
+ */
+const RANK_EXCLUDE_WINDOW_MS = 60 * MINUTE_MS;
+const RANK_EXCLUDE_MAX = 2_000;
+/**
+ * After a rank that failed or found nothing, pages go straight to the fallback for this long, so
+ * a down origin or an empty region costs one rank deadline per user per half minute, not every
+ * page its deadline.
+ */
+const RANK_RETRY_MS = 30_000;
+const RANK_RETRY_AT = "rank_retry_at";
+const REFRESH_REQUESTED_AT = "refresh_requested_at";
+/** The arm that last ranked for this user: fallback impressions are recorded under it. */
+const LAST_ARM = "last_arm";
 
 interface StoredPage {
   items: FeedItem[];
   fallback: FallbackCause | null;
 }
+
+/** A candidate ready for the buffer: its card and the A/B arm that ranked it. */
+interface RankedItem {
+  item: FeedItem;
+  arm: string;
+}
+
+/**
+ * How a synchronous rank went, counted as `feed.rank.{outcome}` in the edge metrics: `empty` is
+ * an answer with no live video (a cold-start user in a region the origin knows nothing of).
+ */
+type RankOutcome = "ok" | "empty" | "failed";
 
 /**
  * The feed logic of one user's UserFeed object, over that object's SQLite storage. Every read and
@@ -61,77 +108,62 @@ interface StoredPage {
  */
 export class FeedEngine {
   private readonly sql: SqlStorage;
+  private readonly meta: FeedMeta;
   private readonly seen: SeenFilter;
+  private readonly mirror: FeedMirror;
+  private readonly redis: Redis;
+  private readonly rank: RankNow;
+  private readonly now: () => number;
   private refilling: Promise<FallbackCause | null> | null = null;
   private flushing: Promise<number> | null = null;
 
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly redis: Redis,
-    private readonly now: () => number = Date.now,
+    deps: FeedEngineDeps,
   ) {
     this.sql = storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS buffer (
-        pos INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        card TEXT NOT NULL,
-        fetched_at INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS pages (
-        id TEXT PRIMARY KEY,
-        after TEXT UNIQUE,
-        session_id TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS pages_created_at ON pages (created_at);
-      CREATE TABLE IF NOT EXISTS seen (
-        started_at INTEGER PRIMARY KEY,
-        count INTEGER NOT NULL,
-        bits BLOB NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS suppressed (
-        kind TEXT NOT NULL,
-        value TEXT NOT NULL,
-        until INTEGER NOT NULL,
-        PRIMARY KEY (kind, value)
-      );
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, fields TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-    `);
+    this.redis = deps.redis;
+    this.rank = deps.rank;
+    this.now = deps.now ?? Date.now;
+    migrateFeedStorage(this.sql);
+    this.meta = new FeedMeta(this.sql);
     this.seen = new SeenFilter(this.loadSeen());
+    this.mirror = new FeedMirror(this.sql, this.meta, this.seen, deps.userId);
   }
 
   /** The page after `request.after`: replayed when it exists, otherwise built and committed. */
   async page(request: PageRequest): Promise<PageResult> {
     const replayed = this.replay(request.after);
     if (replayed) return replayed;
-    const cause = request.fallback
-      ? request.fallback.cause
-      : await this.ensureBuffer(request.userId, request.limit);
+    const cause = request.fallback ? request.fallback.cause : await this.ensureBuffer(request);
     const result = this.storage.transactionSync(() => this.assemble(request, cause));
-    if (result.kind === "page" && result.items.length > 0) void this.flushImpressions();
+    if (result.kind === "page" && result.items.length > 0) void this.flush();
     return result;
   }
 
   /** Makes every following page skip this creator, sound or video for 30 days. */
   suppress(request: SuppressRequest): void {
     const until = this.now() + SUPPRESS_MS;
+    const seq = this.mirror.nextSuppressionSeq();
     for (const [kind, value] of Object.entries(request)) {
       if (typeof value !== "string" || value === "") continue;
       this.sql.exec(
-        "INSERT OR REPLACE INTO suppressed (kind, value, until) VALUES (?, ?, ?)",
+        "INSERT OR REPLACE INTO suppressed (kind, value, until, seq) VALUES (?, ?, ?, ?)",
         kind,
         value,
         until,
+        seq,
       );
     }
+    void this.flush();
   }
 
-  /** Appends committed impressions to the `impressions` stream; returns how many were written. */
-  flushImpressions(): Promise<number> {
-    this.flushing ??= this.flushOutbox().finally(() => {
+  /**
+   * Writes what committed pages and suppressions left for Redis: impressions to the `impressions`
+   * stream and the seen/suppressed mirror. Returns how many impressions were written.
+   */
+  flush(): Promise<number> {
+    this.flushing ??= this.flushPending().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
@@ -147,52 +179,125 @@ export class FeedEngine {
     return { kind: "page", pageId: row.id, ...stored, refresh: null };
   }
 
-  /** Tops the buffer up from `fyp:{user}` when it runs low; returns why it could not. */
-  private async ensureBuffer(userId: string, limit: number): Promise<FallbackCause | null> {
+  /** Tops the buffer up when it runs low; returns why it could not. */
+  private async ensureBuffer(request: PageRequest): Promise<FallbackCause | null> {
     const fresh = this.sql
       .exec<{ n: number }>(
         "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
         this.now() - BUFFER_STALE_MS,
       )
       .one().n;
-    if (fresh >= LOW_WATER_PAGES * limit) return null;
-    this.refilling ??= this.refill(userId).finally(() => {
+    if (fresh >= LOW_WATER_PAGES * request.limit) return null;
+    this.refilling ??= this.refill(request).finally(() => {
       this.refilling = null;
     });
     return this.refilling;
   }
 
-  private async refill(userId: string): Promise<FallbackCause | null> {
-    let candidates: Candidate[];
-    let items: FeedItem[];
+  /** From `fyp:{user}` first; when it has nothing usable, from a synchronous rank. */
+  private async refill(request: PageRequest): Promise<FallbackCause | null> {
+    let ranked: RankedItem[];
     try {
-      // ZPOPMAX hands each candidate to this object exactly once; the ranker rewrites the set.
-      const popped = await withDeadline(
-        this.redis.zpopmax<string | number>(CatalogKeys.forYou(userId), REFILL_BATCH),
-        REDIS_DEADLINE_MS,
-        "fyp refill",
-      );
-      candidates = popped
-        .filter((_, i) => i % 2 === 0)
-        .flatMap((member) => parseForYouMember(String(member)) ?? []);
-      items = await withDeadline(
-        hydrateCandidates(this.redis, candidates),
-        REDIS_DEADLINE_MS,
-        "catalog read",
-      );
+      ranked = await this.popForYou(request.userId);
     } catch {
       return "redis_unreachable";
     }
+    if (ranked.length === 0) ranked = await this.rankNow(request);
     const fetchedAt = this.now();
-    for (const item of items) {
+    for (const { item, arm } of ranked) {
       this.sql.exec(
-        "INSERT OR IGNORE INTO buffer (id, card, fetched_at) VALUES (?, ?, ?)",
+        "INSERT OR IGNORE INTO buffer (id, card, fetched_at, arm) VALUES (?, ?, ?, ?)",
         item.id,
         JSON.stringify(item),
         fetchedAt,
+        arm,
       );
     }
-    return items.length > 0 ? null : "fyp_empty";
+    const top = ranked[0];
+    if (top) this.meta.setText(LAST_ARM, top.arm);
+    return ranked.length > 0 ? null : "fyp_empty";
+  }
+
+  private async popForYou(userId: string): Promise<RankedItem[]> {
+    // ZPOPMAX hands each candidate to this object exactly once; the ranker rewrites the set.
+    const popped = await withDeadline(
+      this.redis.zpopmax<string | number>(CatalogKeys.forYou(userId), REFILL_BATCH),
+      REDIS_DEADLINE_MS,
+      "fyp refill",
+    );
+    return this.hydrate(
+      popped
+        .filter((_, i) => i % 2 === 0)
+        .flatMap((member) => parseForYouMember(String(member)) ?? []),
+    );
+  }
+
+  /**
+   * Asks the origin to rank now. Never rejects: a failed, late, malformed or empty answer is
+   * counted and leaves the page to the fallback.
+   */
+  private async rankNow(request: PageRequest): Promise<RankedItem[]> {
+    const asked = this.now();
+    if (asked < (this.meta.get(RANK_RETRY_AT) ?? 0)) return [];
+    let ranked: RankedItem[] = [];
+    let outcome: RankOutcome;
+    try {
+      const answer = await this.rank({
+        user_id: request.userId,
+        region: request.region,
+        limit: RANK_LIMIT,
+        recent: [],
+        exclude: this.recentlyShown(asked),
+      });
+      ranked = await this.hydrate(
+        answer.items.map((item) => ({ id: item.video_id, reason: item.reason, arm: answer.arm })),
+      );
+      outcome = ranked.length > 0 ? "ok" : "empty";
+    } catch (error) {
+      console.warn("feed: rank failed", error instanceof Error ? error.message : error);
+      outcome = "failed";
+    }
+    this.countRank(outcome);
+    if (outcome !== "ok") this.meta.set(RANK_RETRY_AT, asked + RANK_RETRY_MS);
+    return ranked;
+  }
+
+  /** Ids in the buffer and on pages of the last hour, newest pages first. */
+  private recentlyShown(now: number): string[] {
+    const ids = new Set<string>();
+    for (const row of this.sql.exec<{ id: string }>("SELECT id FROM buffer ORDER BY pos")) {
+      ids.add(row.id);
+    }
+    for (const row of this.sql.exec<{ body: string }>(
+      "SELECT body FROM pages WHERE created_at >= ? ORDER BY created_at DESC",
+      now - RANK_EXCLUDE_WINDOW_MS,
+    )) {
+      if (ids.size >= RANK_EXCLUDE_MAX) break;
+      for (const item of (JSON.parse(row.body) as StoredPage).items) ids.add(item.id);
+    }
+    // The fallback's ids come from trending as stored; the origin rejects a request with a bad one.
+    return [...ids].filter((id) => v.is(VideoIdSchema, id)).slice(0, RANK_EXCLUDE_MAX);
+  }
+
+  private async hydrate(
+    candidates: readonly (Candidate & { arm: string })[],
+  ): Promise<RankedItem[]> {
+    const arms = new Map(candidates.map((candidate) => [candidate.id, candidate.arm]));
+    const items = await withDeadline(
+      hydrateCandidates(this.redis, candidates),
+      REDIS_DEADLINE_MS,
+      "catalog read",
+    );
+    return items.map((item) => ({ item, arm: arms.get(item.id) ?? CONTROL_ARM }));
+  }
+
+  private countRank(outcome: RankOutcome): void {
+    metrics.count(`feed.rank.${outcome}`);
+    // This object's isolate may never serve a Worker request that flushes its counters.
+    if (!metrics.flushDue()) return;
+    metrics.flush(this.redis).catch((error: unknown) => {
+      console.warn("metrics: flush failed", error instanceof Error ? error.message : error);
+    });
   }
 
   private assemble(request: PageRequest, cause: FallbackCause | null): PageResult {
@@ -204,18 +309,18 @@ export class FeedEngine {
     this.sql.exec("DELETE FROM buffer WHERE fetched_at < ?", now - BUFFER_STALE_MS);
 
     const items: FeedItem[] = [];
-    const taken = new Set<string>();
+    const arms = new Map<string, string>();
     // The buffer is read in rank order, so what a page consumes is always a prefix of it.
     let consumedUpTo: number | null = null;
-    for (const row of this.sql.exec<{ pos: number; card: string }>(
-      "SELECT pos, card FROM buffer ORDER BY pos",
+    for (const row of this.sql.exec<{ pos: number; card: string; arm: string }>(
+      "SELECT pos, card, arm FROM buffer ORDER BY pos",
     )) {
       if (items.length >= request.limit) break;
       consumedUpTo = row.pos;
       const item = JSON.parse(row.card) as FeedItem;
-      if (taken.has(item.id) || skip(item)) continue;
+      if (arms.has(item.id) || skip(item)) continue;
       items.push(item);
-      taken.add(item.id);
+      arms.set(item.id, row.arm);
     }
 
     let usedFallback = false;
@@ -224,6 +329,7 @@ export class FeedEngine {
       if (!request.fallback) return { kind: "need-fallback", cause: cause ?? "fyp_empty" };
       const pool = request.fallback.items;
       const before = items.length;
+      const taken = new Set(arms.keys());
       fill(items, taken, pool, request.limit, skip);
       // Never blank: when every fallback video has been seen, repeat rather than show nothing.
       if (items.length < FEED_PAGE_MIN) fill(items, taken, pool, request.limit, skip.suppressed);
@@ -233,14 +339,24 @@ export class FeedEngine {
 
     const fallback = usedFallback ? (cause ?? "fyp_empty") : null;
     const pageId = crypto.randomUUID();
-    this.commit(request, pageId, { items, fallback }, now);
+    // Fallback videos were ranked by no one: they count for the arm the user was last ranked by.
+    const fallbackArm = this.meta.text(LAST_ARM) ?? CONTROL_ARM;
+    const armOf = (item: FeedItem) => arms.get(item.id) ?? fallbackArm;
+    this.commit(request, pageId, { items, fallback }, armOf, now);
     return { kind: "page", pageId, items, fallback, refresh: this.refreshDue(fallback, now) };
   }
 
-  private commit(request: PageRequest, pageId: string, page: StoredPage, now: number): void {
+  private commit(
+    request: PageRequest,
+    pageId: string,
+    page: StoredPage,
+    armOf: (item: FeedItem) => string,
+    now: number,
+  ): void {
     let rotated = false;
     for (const item of page.items) rotated = this.seen.add(item.id, now) || rotated;
     this.saveSeen(rotated);
+    if (page.items.length > 0) this.mirror.seenChanged(rotated);
     this.sql.exec(
       "INSERT INTO pages (id, after, session_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
       pageId,
@@ -260,6 +376,7 @@ export class FeedEngine {
           page_id: pageId,
           position: String(position),
           reason: item.reason,
+          arm: armOf(item),
           ts: String(now),
         }),
       );
@@ -268,9 +385,9 @@ export class FeedEngine {
 
   private refreshDue(cause: FallbackCause | null, now: number): FallbackCause | null {
     if (cause === null) return null;
-    const last = this.meta("refresh_requested_at") ?? 0;
+    const last = this.meta.get(REFRESH_REQUESTED_AT) ?? 0;
     if (now - last < REFRESH_COALESCE_MS) return null;
-    this.setMeta("refresh_requested_at", now);
+    this.meta.set(REFRESH_REQUESTED_AT, now);
     return cause;
   }
 
@@ -294,7 +411,11 @@ export class FeedEngine {
     });
   }
 
-  private async flushOutbox(): Promise<number> {
+  /**
+   * One MULTI per batch: up to OUTBOX_BATCH impressions plus whatever the mirror has pending, so
+   * a page costs no extra round trip and a replaced mirror hash is never seen empty.
+   */
+  private async flushPending(): Promise<number> {
     let written = 0;
     for (;;) {
       const rows = this.sql
@@ -303,22 +424,25 @@ export class FeedEngine {
           OUTBOX_BATCH,
         )
         .toArray();
+      const mirror = this.mirror.pending(this.now());
       const last = rows.at(-1);
-      if (!last) return written;
-      const pipeline = this.redis.pipeline();
+      if (!last && !mirror) return written;
+      const tx = this.redis.multi();
       for (const row of rows) {
-        pipeline.xadd(FeedKeys.impressions, "*", JSON.parse(row.fields) as Record<string, string>, {
+        tx.xadd(FeedKeys.impressions, "*", JSON.parse(row.fields) as Record<string, string>, {
           trim: { type: "MAXLEN", threshold: IMPRESSIONS_MAXLEN, comparison: "~" },
         });
       }
+      mirror?.queue(tx);
       try {
-        await withDeadline(pipeline.exec(), 2_000, "impressions");
+        await withDeadline(tx.exec(), FLUSH_DEADLINE_MS, "impressions and mirror");
       } catch {
-        // Kept in the outbox; the alarm retries, so no committed impression is lost.
+        // Kept in SQLite; the alarm retries, so nothing committed is lost.
         await this.storage.setAlarm(this.now() + OUTBOX_RETRY_MS);
         return written;
       }
-      this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
+      if (last) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
+      mirror?.commit();
       written += rows.length;
     }
   }
@@ -347,17 +471,6 @@ export class FeedEngine {
         generation.filter.bits,
       );
     }
-  }
-
-  private meta(key: string): number | null {
-    const row = this.sql
-      .exec<{ value: number }>("SELECT value FROM meta WHERE key = ?", key)
-      .toArray()[0];
-    return row?.value ?? null;
-  }
-
-  private setMeta(key: string, value: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
   }
 }
 

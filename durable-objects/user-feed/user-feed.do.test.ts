@@ -1,11 +1,15 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { FeedItem } from "../../contracts/feed.schema";
+import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
+import { RETENTION_MS, SeenKeys, seenFilterFromMirror } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { DEAD_URL, rank, redis, seedVideos } from "../../edge/feed/feed.testing";
+import { rankAtOrigin } from "../../edge/feed/origin-rank";
 import { hydrateCandidates } from "../../edge/feed/video-card";
 import { redisFromEnv } from "../../edge/redis/redis.client";
-import { FeedEngine, type PageRequest } from "./feed-engine";
+import { FeedEngine, type FeedEngineDeps, type PageRequest, type PageResult } from "./feed-engine";
+
+const DAY_MS = 24 * 3600 * 1000;
 
 const stubFor = (userId: string) => env.USER_FEED.get(env.USER_FEED.idFromName(userId));
 
@@ -17,6 +21,19 @@ const request = (userId: string, after: string | null = null): PageRequest => ({
   limit: 8,
 });
 
+/** What the object itself runs on: the run's Redis and origin, unless a test replaces one. */
+const deps = (userId: string, replace: Partial<FeedEngineDeps> = {}): FeedEngineDeps => ({
+  userId,
+  redis: redisFromEnv(env),
+  rank: (body) => rankAtOrigin(env, body),
+  ...replace,
+});
+
+function expectPage(result: PageResult): Extract<PageResult, { kind: "page" }> {
+  if (result.kind !== "page") throw new Error(`expected a page, got ${JSON.stringify(result)}`);
+  return result;
+}
+
 async function fallbackItems(prefix: string, n: number): Promise<FeedItem[]> {
   const ids = await seedVideos(prefix, n);
   return hydrateCandidates(
@@ -25,21 +42,29 @@ async function fallbackItems(prefix: string, n: number): Promise<FeedItem[]> {
   );
 }
 
+async function impressionsOf(pageId: string): Promise<Record<string, unknown>[]> {
+  const entries = await redis.xrevrange("impressions", "+", "-", 500);
+  return Object.values(entries).filter((fields) => fields.page_id === pageId);
+}
+
+/** A mirror hash as the origin reads it: every value a string. */
+async function mirrorHash(key: string): Promise<Record<string, string>> {
+  const fields = await redis.hgetall<Record<string, unknown>>(key);
+  return Object.fromEntries(Object.entries(fields ?? {}).map(([field, v]) => [field, String(v)]));
+}
+
 describe("UserFeed", () => {
   it("keeps pages, seen-filter and buffer across eviction", async () => {
     await rank(CatalogKeys.forYou("d-evict"), await seedVideos("evict", 40));
     const stub = stubFor("d-evict");
-    const first = await stub.page(request("d-evict"));
-    if (first.kind !== "page") throw new Error("expected a page");
-    const second = await stub.page(request("d-evict", first.pageId));
-    if (second.kind !== "page") throw new Error("expected a page");
+    const first = expectPage(await stub.page(request("d-evict")));
+    const second = expectPage(await stub.page(request("d-evict", first.pageId)));
     await runInDurableObject(stub, async (_, state) => {
       // A fresh engine over the same storage is what the object is after eviction.
-      const revived = new FeedEngine(state.storage, redisFromEnv(env));
+      const revived = new FeedEngine(state.storage, deps("d-evict"));
       const replay = await revived.page(request("d-evict", first.pageId));
       expect(replay).toEqual({ ...second, refresh: null });
-      const third = await revived.page(request("d-evict", second.pageId));
-      if (third.kind !== "page") throw new Error("expected a page");
+      const third = expectPage(await revived.page(request("d-evict", second.pageId)));
       const ids = [...first.items, ...second.items, ...third.items].map((item) => item.id);
       expect(new Set(ids).size).toBe(24);
     });
@@ -57,8 +82,7 @@ describe("UserFeed", () => {
     const items: FeedItem[] = [];
     let after: string | null = null;
     for (let i = 0; i < 3; i++) {
-      const page = await stub.page(request("d-supp", after));
-      if (page.kind !== "page") throw new Error("expected a page");
+      const page = expectPage(await stub.page(request("d-supp", after)));
       items.push(...page.items);
       after = page.pageId;
     }
@@ -71,15 +95,14 @@ describe("UserFeed", () => {
   it("appends every served video to the impressions stream", async () => {
     await rank(CatalogKeys.forYou("d-impr"), await seedVideos("impr", 20));
     const stub = stubFor("d-impr");
-    const page = await stub.page(request("d-impr"));
-    if (page.kind !== "page") throw new Error("expected a page");
-    await stub.flushImpressions();
-    const entries = await redis.xrevrange("impressions", "+", "-", 200);
-    const mine = Object.values(entries).filter((fields) => fields.page_id === page.pageId);
+    const page = expectPage(await stub.page(request("d-impr")));
+    await stub.flush();
+    const mine = await impressionsOf(page.pageId);
     expect(mine.map((fields) => fields.video_id).sort()).toEqual(
       page.items.map((item) => item.id).sort(),
     );
-    expect(mine[0]).toMatchObject({ user_id: "d-impr", session_id: "s1" });
+    // A bare fyp member was ranked by no experiment: the control arm.
+    expect(mine[0]).toMatchObject({ user_id: "d-impr", session_id: "s1", arm: "control" });
   });
 
   it("asks for the fallback when Redis is unreachable and serves it, filtered", async () => {
@@ -87,34 +110,190 @@ describe("UserFeed", () => {
     await runInDurableObject(stubFor("d-dead"), async (_, state) => {
       const engine = new FeedEngine(
         state.storage,
-        redisFromEnv({ ...env, UPSTASH_REDIS_REST_URL: DEAD_URL }),
+        deps("d-dead", { redis: redisFromEnv({ ...env, UPSTASH_REDIS_REST_URL: DEAD_URL }) }),
       );
       const need = await engine.page(request("d-dead"));
       expect(need).toEqual({ kind: "need-fallback", cause: "redis_unreachable" });
-      const first = await engine.page({
-        ...request("d-dead"),
-        fallback: { items: fallback, cause: "redis_unreachable" },
-      });
-      if (first.kind !== "page") throw new Error("expected a page");
+      const first = expectPage(
+        await engine.page({
+          ...request("d-dead"),
+          fallback: { items: fallback, cause: "redis_unreachable" },
+        }),
+      );
       expect(first.fallback).toBe("redis_unreachable");
       expect(first.refresh).toBe("redis_unreachable");
       expect(first.items.every((item) => item.reason === "fallback")).toBe(true);
-      const second = await engine.page({
-        ...request("d-dead", first.pageId),
-        fallback: { items: fallback, cause: "redis_unreachable" },
-      });
-      if (second.kind !== "page") throw new Error("expected a page");
+      const second = expectPage(
+        await engine.page({
+          ...request("d-dead", first.pageId),
+          fallback: { items: fallback, cause: "redis_unreachable" },
+        }),
+      );
       // Refresh requests to the origin are coalesced per user.
       expect(second.refresh).toBeNull();
       const ids = new Set([...first.items, ...second.items].map((item) => item.id));
       expect(ids.size).toBe(16);
       // Never blank: with every fallback video seen, it repeats them rather than show nothing.
-      const third = await engine.page({
-        ...request("d-dead", second.pageId),
-        fallback: { items: fallback, cause: "redis_unreachable" },
-      });
-      if (third.kind !== "page") throw new Error("expected a page");
+      const third = expectPage(
+        await engine.page({
+          ...request("d-dead", second.pageId),
+          fallback: { items: fallback, cause: "redis_unreachable" },
+        }),
+      );
       expect(third.items.length).toBeGreaterThanOrEqual(5);
     });
+  });
+});
+
+describe("UserFeed A/B arm on impressions", () => {
+  it("records the arm from the fyp member, and the same arm on fallback videos after it", async () => {
+    const ids = await seedVideos("arm", 3);
+    const [first, ...rest] = ids.map((id, i) => ({
+      score: ids.length - i,
+      member: encodeForYouMember(id, "ann", "wide"),
+    }));
+    if (first) await redis.zadd(CatalogKeys.forYou("d-arm"), first, ...rest);
+    const fallback = await fallbackItems("arm-fb", 10);
+    const stub = stubFor("d-arm");
+    expect(await stub.page(request("d-arm"))).toEqual({
+      kind: "need-fallback",
+      cause: "fyp_empty",
+    });
+    const page = expectPage(
+      await stub.page({ ...request("d-arm"), fallback: { items: fallback, cause: "fyp_empty" } }),
+    );
+    expect(page.items.map((item) => item.reason)).toEqual([
+      ...Array(3).fill("ann"),
+      ...Array(5).fill("fallback"),
+    ]);
+    // The arm is for analysis only: the client never sees it.
+    expect(page.items.every((item) => !("arm" in item))).toBe(true);
+    await stub.flush();
+    const arms = (await impressionsOf(page.pageId)).map((fields) => fields.arm);
+    expect(arms).toEqual(Array(8).fill("wide"));
+  });
+
+  it("records fallback impressions of a never-ranked user under control", async () => {
+    const fallback = await fallbackItems("arm-never", 10);
+    await runInDurableObject(stubFor("d-never"), async (_, state) => {
+      const engine = new FeedEngine(
+        state.storage,
+        deps("d-never", { rank: (body) => rankAtOrigin({ ...env, ORIGIN_URL: DEAD_URL }, body) }),
+      );
+      expect(await engine.page(request("d-never"))).toEqual({
+        kind: "need-fallback",
+        cause: "fyp_empty",
+      });
+      const page = expectPage(
+        await engine.page({
+          ...request("d-never"),
+          fallback: { items: fallback, cause: "fyp_empty" },
+        }),
+      );
+      await engine.flush();
+      const arms = (await impressionsOf(page.pageId)).map((fields) => fields.arm);
+      expect(arms).toEqual(Array(8).fill("control"));
+    });
+  });
+});
+
+describe("UserFeed Redis mirror of seen and suppressed", () => {
+  it("mirrors every served video to seen:{user} after the page", async () => {
+    const ids = await seedVideos("mirror", 40);
+    await rank(CatalogKeys.forYou("d-mirror"), ids);
+    const stub = stubFor("d-mirror");
+    const first = expectPage(await stub.page(request("d-mirror")));
+    const second = expectPage(await stub.page(request("d-mirror", first.pageId)));
+    await stub.flush();
+    const served = [...first.items, ...second.items].map((item) => item.id);
+    const mirrored = seenFilterFromMirror(await mirrorHash(SeenKeys.seen("d-mirror")));
+    const now = Date.now();
+    expect(served.filter((id) => !mirrored.has(id, now))).toEqual([]);
+    // 16 ids in a 12 KiB filter: a false positive among the other 24 is ~1e-19 likely.
+    const unserved = ids.filter((id) => !served.includes(id));
+    expect(unserved.filter((id) => mirrored.has(id, now))).toEqual([]);
+    const ttl = await redis.pttl(SeenKeys.seen("d-mirror"));
+    expect(ttl).toBeGreaterThan(RETENTION_MS - 60_000);
+  });
+
+  it("replaces the whole seen:{user} hash when a generation rotates out", async () => {
+    const ids = await seedVideos("rotate", 30);
+    const fyp = CatalogKeys.forYou("d-rotate");
+    await runInDurableObject(stubFor("d-rotate"), async (_, state) => {
+      const started = Date.now();
+      let clock = started;
+      const engine = new FeedEngine(state.storage, deps("d-rotate", { now: () => clock }));
+      const served: string[] = [];
+      let after: string | null = null;
+      const fields: string[][] = [];
+      // Three pages 16 days apart: a new generation each time, the first one 32 days old by the
+      // third page and so dropped.
+      for (let i = 0; i < 3; i++) {
+        await rank(fyp, ids.slice(i * 10, i * 10 + 10));
+        const page = expectPage(await engine.page(request("d-rotate", after)));
+        served.push(...page.items.map((item) => item.id));
+        after = page.pageId;
+        await engine.flush();
+        fields.push(Object.keys(await mirrorHash(SeenKeys.seen("d-rotate"))).sort());
+        clock += 16 * DAY_MS;
+      }
+      const generation = (days: number) => String(started + days * DAY_MS);
+      expect(fields).toEqual([
+        [generation(0)],
+        [generation(0), generation(16)].sort(),
+        [generation(16), generation(32)].sort(),
+      ]);
+      const mirrored = seenFilterFromMirror(await mirrorHash(SeenKeys.seen("d-rotate")));
+      const at = started + 32 * DAY_MS;
+      // The first page's videos are forgotten (older than 30 days), the later pages' are not.
+      expect(served.slice(8).filter((id) => !mirrored.has(id, at))).toEqual([]);
+      expect(served.slice(0, 8).filter((id) => mirrored.has(id, at))).toEqual([]);
+    });
+  });
+
+  it("mirrors a suppression to suppressed:{user} with its end time", async () => {
+    const stub = stubFor("d-suppmirror");
+    const before = Date.now();
+    await stub.suppress({ creator_id: "c-mirrored", audio_id: "a-mirrored" });
+    await stub.flush();
+    const hash = await mirrorHash(SeenKeys.suppressed("d-suppmirror"));
+    expect(Object.keys(hash).sort()).toEqual(["audio_id:a-mirrored", "creator_id:c-mirrored"]);
+    expect(Number(hash["creator_id:c-mirrored"])).toBeGreaterThan(before + 29 * DAY_MS);
+    expect(await redis.pttl(SeenKeys.suppressed("d-suppmirror"))).toBeGreaterThan(
+      RETENTION_MS - 60_000,
+    );
+  });
+
+  it("removes expired suppressions from the mirror instead of writing them again", async () => {
+    await runInDurableObject(stubFor("d-suppexpire"), async (_, state) => {
+      let clock = Date.now();
+      const engine = new FeedEngine(state.storage, deps("d-suppexpire", { now: () => clock }));
+      engine.suppress({ creator_id: "c-old" });
+      await engine.flush();
+      clock += 31 * DAY_MS;
+      engine.suppress({ creator_id: "c-new" });
+      await engine.flush();
+      const hash = await mirrorHash(SeenKeys.suppressed("d-suppexpire"));
+      expect(hash).toEqual({ "creator_id:c-new": String(clock + 30 * DAY_MS) });
+    });
+  });
+
+  it("writes a mirror change that failed to reach Redis when the alarm fires", async () => {
+    const stub = stubFor("d-mirrorretry");
+    await runInDurableObject(stub, async (_, state) => {
+      const offline = new FeedEngine(
+        state.storage,
+        deps("d-mirrorretry", {
+          redis: redisFromEnv({ ...env, UPSTASH_REDIS_REST_URL: DEAD_URL }),
+        }),
+      );
+      offline.suppress({ creator_id: "c-retried" });
+      await offline.flush();
+      expect(await state.storage.getAlarm()).not.toBeNull();
+    });
+    expect(await redis.exists(SeenKeys.suppressed("d-mirrorretry"))).toBe(0);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const hash = await mirrorHash(SeenKeys.suppressed("d-mirrorretry"));
+    expect(Object.keys(hash)).toEqual(["creator_id:c-retried"]);
   });
 });

@@ -1,23 +1,31 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { type SuppressRequest, SuppressRequestSchema } from "../../contracts/feed.schema";
+import { rankAtOrigin } from "../../edge/feed/origin-rank";
 import { redisFromEnv } from "../../edge/redis/redis.client";
 import { FeedEngine, type PageRequest, type PageResult } from "./feed-engine";
 
 /**
  * UserFeed owns one user's feed state: the buffer of pre-ranked candidates, the pages handed out
- * (each cursor points after one), the seen-filter, suppressions and the impressions not yet in
- * Redis. It must be the single writer of that state so that two devices swiping at once can
- * never be handed the same video twice, and so that a retried cursor always replays the same
- * page. State lives in this object's SQLite storage and survives eviction. One object per user:
- * `idFromName(userId)`.
+ * (each cursor points after one), the seen-filter, suppressions and what is not yet in Redis
+ * (impressions, the seen/suppressed mirror the origin's rails read). It must be the single writer
+ * of that state so that two devices swiping at once can never be handed the same video twice,
+ * and so that a retried cursor always replays the same page. State lives in this object's SQLite
+ * storage and survives eviction. One object per user: `idFromName(userId)`.
  */
 export class UserFeed extends DurableObject<Env> {
   private readonly engine: FeedEngine;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.engine = new FeedEngine(ctx.storage, redisFromEnv(env));
+    const userId = ctx.id.name;
+    // The mirror's keys and the alarm's flush need the user; only idFromName gives it.
+    if (userId === undefined) throw new Error("UserFeed must be addressed by idFromName(userId)");
+    this.engine = new FeedEngine(ctx.storage, {
+      userId,
+      redis: redisFromEnv(env),
+      rank: (request) => rankAtOrigin(env, request),
+    });
   }
 
   /** The page after `request.after` (replayed if already handed out) or `need-fallback`. */
@@ -33,12 +41,12 @@ export class UserFeed extends DurableObject<Env> {
     this.engine.suppress(v.parse(SuppressRequestSchema, request));
   }
 
-  /** Appends pending impressions to the `impressions` stream now; returns how many. */
-  flushImpressions(): Promise<number> {
-    return this.engine.flushImpressions();
+  /** Writes pending impressions and mirror changes to Redis now; returns how many impressions. */
+  flush(): Promise<number> {
+    return this.engine.flush();
   }
 
   override async alarm(): Promise<void> {
-    await this.engine.flushImpressions();
+    await this.engine.flush();
   }
 }

@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
-import { FeedPageSchema } from "../../contracts/feed.schema";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type FeedPage, FeedPageSchema } from "../../contracts/feed.schema";
+import { UploadStreams } from "../../contracts/upload.schema";
 import { CatalogKeys } from "../../contracts/video.schema";
-import { DEAD_URL, getFeed, rank, seedVideos, tokenFor } from "./feed.testing";
+import { DEAD_URL, getFeed, rank, redis, seedVideos, tokenFor } from "./feed.testing";
 import { signCursor } from "./feed-cursor";
 
 describe("GET /v1/feed", () => {
@@ -130,6 +131,79 @@ describe("GET /v1/feed when candidates are missing or dependencies are down", ()
     expect(body.fallback).toBeNull();
   });
 });
+
+describe("GET /v1/feed ranks at the origin when fyp:{user} is empty", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("serves ranked pages from the origin's answer", async () => {
+    // A region of its own, with videos the origin's model learns from upload-events.
+    const run = crypto.randomUUID().slice(0, 8);
+    const region = `rk-${run}`;
+    const ids = await seedVideos(`ranked-${run}`, 40);
+    const pipeline = redis.pipeline();
+    for (const id of ids) {
+      pipeline.xadd(UploadStreams.events, "*", {
+        type: "upload",
+        video_id: id,
+        creator_id: `creator-${id}`,
+        version: "1",
+        created_at: new Date().toISOString(),
+      });
+    }
+    await pipeline.exec();
+    await rank(CatalogKeys.trending(region), ids);
+
+    // The origin picks new uploads up on its next model sync: new users until one is ranked.
+    const { token, first } = await firstRankedPage(`u-ranked-${run}`, region, 25_000);
+    const pages = [first];
+    for (let i = 0; i < 2; i++) {
+      const { status, body } = await getFeed(token, `?cursor=${pages.at(-1)?.next_cursor}`);
+      expect(status).toBe(200);
+      pages.push(body);
+    }
+    const served = pages.flatMap((page) => page.items.map((item) => item.id));
+    expect(pages.map((page) => page.fallback)).toEqual([null, null, null]);
+    expect(new Set(served).size).toBe(24);
+    expect(served.filter((id) => !ids.includes(id))).toEqual([]);
+    const reasons = new Set(pages.flatMap((page) => page.items.map((item) => item.reason)));
+    expect(reasons.has("fallback")).toBe(false);
+  }, 30_000);
+
+  it("falls back to trending when the origin answers something that is not a ranking", async () => {
+    await rank(CatalogKeys.trending("fg"), await seedVideos("trend-fg", 40));
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (new URL(url).pathname !== "/v1/rank") return realFetch(input, init);
+      return Promise.resolve(Response.json({ items: [{ video_id: "trend-fg-0" }] }));
+    });
+    const { status, body } = await getFeed(await tokenFor("u-garbage", "fg"));
+    expect(status).toBe(200);
+    expect(body.fallback).toBe("fyp_empty");
+    expect(body.items).toHaveLength(8);
+    expect(body.items.every((item) => ["fallback", "exploration"].includes(item.reason))).toBe(
+      true,
+    );
+  });
+});
+
+/** Logs in fresh users `{prefix}-{n}` until one's first page is ranked, within `withinMs`. */
+async function firstRankedPage(
+  prefix: string,
+  region: string,
+  withinMs: number,
+): Promise<{ token: string; first: FeedPage }> {
+  const deadline = Date.now() + withinMs;
+  for (let attempt = 0; ; attempt++) {
+    const token = await tokenFor(`${prefix}-${attempt}`, region);
+    const { status, body } = await getFeed(token);
+    if (status === 200 && body.fallback === null) return { token, first: body };
+    if (Date.now() > deadline) throw new Error(`no ranked page for ${region} in ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 describe("GET /v1/feed rejects", () => {
   it("a tampered cursor or token with 401", async () => {

@@ -1,0 +1,62 @@
+import * as v from "valibot";
+import { describeIssue } from "../../contracts/error.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
+import {
+  type RankRequest,
+  type RankResponse,
+  RankResponseSchema,
+} from "../../contracts/rank.schema";
+import { withDeadline } from "./deadline";
+
+export type RankEnv = Pick<Env, "ORIGIN_URL" | "ORIGIN_SHARED_SECRET">;
+
+/**
+ * The serve path waits this long for a synchronous rank: past it the fallback page (tens of
+ * milliseconds) serves the user better than a ranked page that arrives late.
+ */
+export const RANK_DEADLINE_MS = 300;
+
+/** Asks a ranker for one user's candidates now; rejects on any failure. */
+export type RankNow = (request: RankRequest) => Promise<RankResponse>;
+
+/**
+ * `POST /v1/rank` on the origin. Rejects when the origin is unreachable, misses the deadline,
+ * answers non-2xx or answers something the schema does not accept, so callers have one failure
+ * path: the fallback.
+ */
+export async function rankAtOrigin(env: RankEnv, request: RankRequest): Promise<RankResponse> {
+  const abandon = new AbortController();
+  try {
+    return await withDeadline(
+      fetchRanked(env, request, abandon.signal),
+      RANK_DEADLINE_MS,
+      "origin rank",
+    );
+  } finally {
+    // A request past its deadline is cancelled rather than left holding a connection.
+    abandon.abort();
+  }
+}
+
+async function fetchRanked(
+  env: RankEnv,
+  request: RankRequest,
+  signal: AbortSignal,
+): Promise<RankResponse> {
+  const response = await fetch(new URL("/v1/rank", env.ORIGIN_URL), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [INTERNAL_AUTH_HEADER]: env.ORIGIN_SHARED_SECRET,
+    },
+    body: JSON.stringify(request),
+    signal,
+  });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`origin rank: HTTP ${response.status}`);
+  }
+  const parsed = v.safeParse(RankResponseSchema, await response.json());
+  if (!parsed.success) throw new Error(`origin rank: ${describeIssue(parsed.issues)}`);
+  return parsed.output;
+}
