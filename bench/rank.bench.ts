@@ -1,4 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { buildBaseIndex } from "../origin/ranker/item.vectors";
+import { decodeCheckpoint, encodeCheckpoint } from "../origin/ranker/model.checkpoint";
+import { ModelState } from "../origin/ranker/model.state";
+import { retrainJob, runRetrainJob } from "../origin/ranker/retrain.job";
+import { VideoCatalog } from "../origin/ranker/video.catalog";
 import type { Candidate, Rail } from "../origin/ranking/candidate.types";
 import { DEFAULT_RANKING_CONFIG } from "../origin/ranking/ranking.config";
 import { freshRankerModels, TwoStageRanker } from "../origin/ranking/two-stage.ranker";
@@ -14,12 +20,20 @@ import { median, percentile } from "./stats";
 /**
  * `npx tsx bench/rank.bench.ts`: (1) latency of ranking 500 candidates through stage 1 and
  * stage 2 plus the re-ranking policy, one core; (2) precompute throughput, users/s, of the whole
- * refresh (rails incl. HNSW over the catalog, both stages) on a 100k-video catalog. Models are
- * random but of production shape (64-d, 100k videos); latency does not depend on the values.
+ * refresh (rails incl. HNSW over the catalog, both stages) on a 100k-video catalog; (3) the model
+ * artefacts: checkpoint size, base index load from its snapshot vs rebuild, and the worst stall
+ * of the main thread's event loop while the embeddings retrain in a worker vs on the main thread.
+ * Models are random but of production shape (64-d, 100k videos); timings do not depend on the
+ * values.
  */
 const CATALOG = Number(process.env.RANK_BENCH_CATALOG ?? 100_000);
 const ITERATIONS = Number(process.env.RANK_BENCH_ITERATIONS ?? 2_000);
 const USERS = Number(process.env.RANK_BENCH_USERS ?? 500);
+const INDEX_REPS = Number(process.env.RANK_BENCH_INDEX_REPS ?? 3);
+/** Retrain input: sessions of the ranker's history length (50), 2 epochs as the ranker runs. */
+const SESSIONS = Number(process.env.RANK_BENCH_SESSIONS ?? 20_000);
+const SESSION_LENGTH = 50;
+const EPOCHS = 2;
 const rng = new SeededRandom(42);
 const log = (message: string) => console.log(`rank bench: ${message}`);
 
@@ -120,8 +134,95 @@ const refresh = {
 log(
   `refresh on ${CATALOG} videos: ${usersPerSecond.toFixed(0)} users/s per core (p50 ${refresh.p50.toFixed(2)} ms, p99 ${refresh.p99.toFixed(2)} ms per user)`,
 );
+
+// (3) model artefacts on the same catalog: content vectors and the ranker's retrain input.
+const module = loadHnswModule();
+const catalog = new VideoCatalog();
+for (let item = 0; item < CATALOG; item++) {
+  const content = Float32Array.from({ length: 64 }, () => rng.next() - 0.5);
+  catalog.set({
+    videoId: `v${item}`,
+    item: catalog.itemOf(`v${item}`),
+    creatorId: `c${item % creators}`,
+    audioId: `s${item % 997}`,
+    hashtags: [`t${item % 101}`],
+    createdAt: Date.now(),
+    content,
+  });
+}
+const state = new ModelState(module, catalog, freshRankerModels(sequence, coVisitation), 0);
+const live = Uint32Array.from(catalog.live(), (m) => m.item);
+const rebuildMs: number[] = [];
+for (let r = 0; r < INDEX_REPS; r++) {
+  const t = performance.now();
+  buildBaseIndex(module, state.sequence, live);
+  rebuildMs.push(performance.now() - t);
+}
+let t2 = performance.now();
+const checkpointBytes = encodeCheckpoint(state.checkpoint());
+const encodeMs = performance.now() - t2;
+const snapshot = state.checkpoint().baseIndex?.serialize() ?? new Uint8Array(0);
+const loadMs: number[] = [];
+for (let r = 0; r < INDEX_REPS; r++) {
+  const t = performance.now();
+  HnswIndex.deserialize(module, snapshot);
+  loadMs.push(performance.now() - t);
+}
+t2 = performance.now();
+decodeCheckpoint(checkpointBytes, module);
+const decodeMs = performance.now() - t2;
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+log(
+  `checkpoint of ${CATALOG} videos: ${mib(checkpointBytes.length)} MiB (index snapshot ${mib(snapshot.length)} MiB), encoded in ${encodeMs.toFixed(0)} ms, decoded (incl. index) in ${decodeMs.toFixed(0)} ms`,
+);
+const artefacts = {
+  checkpointBytes: checkpointBytes.length,
+  indexSnapshotBytes: snapshot.length,
+  encodeMs,
+  decodeMs,
+  indexRebuildMs: { median: median(rebuildMs), samples: rebuildMs },
+  indexLoadMs: { median: median(loadMs), samples: loadMs },
+  rebuildOverLoad: median(rebuildMs) / median(loadMs),
+};
+log(
+  `base index: rebuild ${(artefacts.indexRebuildMs.median / 1000).toFixed(1)} s vs load from snapshot ${artefacts.indexLoadMs.median.toFixed(0)} ms (median of ${INDEX_REPS}): ${artefacts.rebuildOverLoad.toFixed(0)}× faster`,
+);
+
+const sessions = Array.from({ length: SESSIONS }, () => {
+  const start = rng.int(CATALOG);
+  return Array.from({ length: SESSION_LENGTH }, () => (start + rng.int(2_000)) % CATALOG);
+});
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Event-loop delay while `work` runs; the loop is idle otherwise, so the delay is its stall. */
+async function stallDuring(work: () => Promise<unknown>) {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  await sleep(100);
+  const t = performance.now();
+  await work();
+  const wallMs = performance.now() - t;
+  await sleep(100);
+  delay.disable();
+  return { p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6, wallMs };
+}
+// The same work the worker does (train, blend, build the base), run synchronously here.
+const onMainThread = await stallDuring(async () =>
+  runRetrainJob(
+    module,
+    retrainJob(state.sequence, catalog.live(), state.models.coVisitation, sessions, EPOCHS),
+  ),
+);
+const inWorker = await stallDuring(() => state.retrain(sessions, EPOCHS));
+const stall = { inWorker, onMainThread, maxRatio: onMainThread.maxMs / inWorker.maxMs };
+const describeStall = (s: typeof inWorker) =>
+  `p99 ${s.p99Ms.toFixed(0)} ms, max ${s.maxMs.toFixed(0)} ms over ${(s.wallMs / 1000).toFixed(1)} s`;
+log(`retrain of ${SESSIONS} sessions × ${SESSION_LENGTH}, ${EPOCHS} epochs, event-loop delay:`);
+log(`  in a worker thread: ${describeStall(inWorker)}`);
+log(`  on the main thread: ${describeStall(onMainThread)}`);
+log(`  worst stall ${stall.maxRatio.toFixed(0)}× shorter in the worker`);
+
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(
   new URL("./results/rank.json", import.meta.url),
-  `${JSON.stringify({ catalog: CATALOG, latency500: latency, refresh, hnswBuildSeconds: buildSeconds }, null, 2)}\n`,
+  `${JSON.stringify({ catalog: CATALOG, latency500: latency, refresh, hnswBuildSeconds: buildSeconds, artefacts, retrainStall: stall }, null, 2)}\n`,
 );

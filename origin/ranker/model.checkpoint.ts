@@ -4,28 +4,37 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { HnswIndex, IndexError } from "../../wasm/index";
 import { CheckpointError, deserializeRanker, serializeRanker } from "../ranking/model.codec";
 import type { RankerModels } from "../ranking/two-stage.ranker";
 
 /** `E F R V`: the serving checkpoint, the ranker checkpoint plus the vocabulary it indexes. */
 const MAGIC = 0x56524645;
-const VERSION = 1;
+/** 1: vocabulary and ranker; 2: also the base index, so a load need not rebuild it. */
+const VERSION = 2;
+const OLDEST_READABLE = 1;
 
 export interface Checkpoint {
   /** Video ids in item order. */
   videoIds: readonly string[];
   models: RankerModels;
+  /** The HNSW base over `[output, bias]`; without it a loader builds one from the model. */
+  baseIndex?: HnswIndex;
 }
 
 /**
- * Layout (version 1), little-endian: magic u32, version u16, reserved u16, video count u32, per
- * video [length u16, UTF-8 id], ranker length u32, ranker bytes (model.codec.ts).
+ * Layout (version 2), little-endian: magic u32, version u16, reserved u16, video count u32, per
+ * video [length u16, UTF-8 id], ranker length u32, ranker bytes (model.codec.ts), base index
+ * length u32 (0: none), the base index's own snapshot (wasm/README.md: magic, version, CRC-32).
+ * Version 1 ends after the ranker bytes.
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const encoder = new TextEncoder();
   const ids = checkpoint.videoIds.map((id) => encoder.encode(id));
   const ranker = serializeRanker(checkpoint.models);
-  const size = 12 + ids.reduce((sum, id) => sum + 2 + id.length, 0) + 4 + ranker.length;
+  const index = checkpoint.baseIndex?.serialize() ?? new Uint8Array(0);
+  const size =
+    12 + ids.reduce((sum, id) => sum + 2 + id.length, 0) + 4 + ranker.length + 4 + index.length;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
@@ -37,12 +46,16 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
     bytes.set(id, at + 2);
     at += 2 + id.length;
   }
-  view.setUint32(at, ranker.length, true);
-  bytes.set(ranker, at + 4);
+  for (const section of [ranker, index]) {
+    view.setUint32(at, section.length, true);
+    bytes.set(section, at + 4);
+    at += 4 + section.length;
+  }
   return bytes;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+/** Reads versions 1 and 2; the base index, when present, is loaded into `module` and checked. */
+export function decodeCheckpoint(bytes: Uint8Array, module: WebAssembly.Module): Checkpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (at: number, length: number) => {
     if (at + length > bytes.byteLength) throw new CheckpointError("truncated serving checkpoint");
@@ -50,8 +63,10 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   need(0, 12);
   if (view.getUint32(0, true) !== MAGIC) throw new CheckpointError("not a serving checkpoint");
   const version = view.getUint16(4, true);
-  if (version !== VERSION) {
-    throw new CheckpointError(`serving checkpoint version ${version}, expected ${VERSION}`);
+  if (version < OLDEST_READABLE || version > VERSION) {
+    throw new CheckpointError(
+      `serving checkpoint version ${version}, expected ${OLDEST_READABLE} to ${VERSION}`,
+    );
   }
   const count = view.getUint32(8, true);
   const decoder = new TextDecoder();
@@ -64,11 +79,48 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
     videoIds.push(decoder.decode(bytes.subarray(at + 2, at + 2 + length)));
     at += 2 + length;
   }
-  need(at, 4);
-  const length = view.getUint32(at, true);
-  need(at + 4, length);
-  if (at + 4 + length !== bytes.byteLength) throw new CheckpointError("trailing bytes");
-  return { videoIds, models: deserializeRanker(bytes.subarray(at + 4, at + 4 + length)) };
+  const section = () => {
+    need(at, 4);
+    const length = view.getUint32(at, true);
+    need(at + 4, length);
+    at += 4 + length;
+    return bytes.subarray(at - length, at);
+  };
+  const models = deserializeRanker(section());
+  const index = version >= 2 ? section() : new Uint8Array(0);
+  if (at !== bytes.byteLength) throw new CheckpointError("trailing bytes");
+  if (index.length === 0) return { videoIds, models };
+  return { videoIds, models, baseIndex: loadBaseIndex(module, index, models, videoIds.length) };
+}
+
+/** The snapshot's own checks (CRC, graph) and that it indexes this model's vectors and items. */
+function loadBaseIndex(
+  module: WebAssembly.Module,
+  snapshot: Uint8Array,
+  models: RankerModels,
+  vocabulary: number,
+): HnswIndex {
+  let index: HnswIndex;
+  try {
+    index = HnswIndex.deserialize(module, snapshot);
+  } catch (error) {
+    if (!(error instanceof IndexError)) throw error;
+    throw new CheckpointError(`base index snapshot: ${error.message}`, { cause: error });
+  }
+  const dim = models.sequence.options.dim + 1;
+  if (index.metric !== "ip" || index.dim !== dim) {
+    throw new CheckpointError(
+      `base index snapshot is ${index.metric} over ${index.dim} dimensions; the model needs ip over ${dim}`,
+    );
+  }
+  for (const label of index.labels()) {
+    if (label >= vocabulary) {
+      throw new CheckpointError(
+        `base index snapshot holds item ${label}, beyond the ${vocabulary} videos of the vocabulary`,
+      );
+    }
+  }
+  return index;
 }
 
 export interface CheckpointStoreOptions {
@@ -122,11 +174,12 @@ export class CheckpointStore {
     return version;
   }
 
-  async load(version: number): Promise<Checkpoint> {
+  /** Loads and checks one version; the base index is instantiated from `module`. */
+  async load(version: number, module: WebAssembly.Module): Promise<Checkpoint> {
     const object = await this.options.s3.send(
       new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(version) }),
     );
     if (!object.Body) throw new CheckpointError(`checkpoint v${version} has no body`);
-    return decodeCheckpoint(await object.Body.transformToByteArray());
+    return decodeCheckpoint(await object.Body.transformToByteArray(), module);
   }
 }

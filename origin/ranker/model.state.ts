@@ -7,16 +7,14 @@ import {
   SequenceModel,
   type SequenceModelOptions,
 } from "../retrieval/sequence.model";
-import { DEFAULT_TRAIN_OPTIONS, trainSequenceModel } from "../retrieval/sequence.trainer";
+import { blendContent, buildBaseIndex, emptyDeltaIndex } from "./item.vectors";
+import type { Checkpoint } from "./model.checkpoint";
+import { type RetrainResult, retrainJob } from "./retrain.job";
+import { retrainInWorker } from "./retrain.thread";
 import type { VideoCatalog, VideoMeta } from "./video.catalog";
 
-/**
- * A video's content vector weighs k/(n+k) against what n watches taught: with no history it is
- * all content (fresh uploads are retrievable), after ~50 watches it barely matters.
- */
-const CONTENT_PRIOR_WATCHES = 5;
-/** HNSW build for the base: efConstruction 100 keeps a 100k rebuild to seconds (wasm/README.md). */
-const INDEX_BUILD = { M: 16, efConstruction: 100 } as const;
+/** Where the serving base index came from: a checkpoint's snapshot, or built in this process. */
+export type IndexSource = "snapshot" | "built";
 
 /** Per-video counts the ranker sees on the event stream: exposure and rates for ranking. */
 export interface VideoStats {
@@ -34,16 +32,25 @@ export interface VideoStats {
 export class ModelState {
   readonly ranker: TwoStageRanker;
   readonly stats = new Map<number, VideoStats>();
+  indexSource: IndexSource;
+  private base: HnswIndex;
   private index: TwoTierIndex;
+  private retraining: Promise<boolean> | undefined;
+  /** Videos that went live while a retrain ran: its weights and base index do not know them. */
+  private liveDuringRetrain: Set<number> | undefined;
 
+  /** With `baseIndex` (a checkpoint's snapshot) the base is loaded, otherwise built from the vectors. */
   constructor(
     private readonly module: WebAssembly.Module,
     readonly catalog: VideoCatalog,
     readonly models: RankerModels,
     public version: number,
+    baseIndex?: HnswIndex,
   ) {
     this.ranker = new TwoStageRanker(models);
-    this.index = this.buildIndex();
+    this.indexSource = baseIndex ? "snapshot" : "built";
+    this.base = baseIndex ?? buildBaseIndex(module, this.sequence, this.liveItems());
+    this.index = this.tiersOver(this.base);
   }
 
   static fresh(
@@ -52,12 +59,22 @@ export class ModelState {
     options: SequenceModelOptions = DEFAULT_SEQUENCE_OPTIONS,
   ): ModelState {
     const sequence = new SequenceModel(Math.max(64, catalog.size), options);
-    for (const meta of catalog.live()) blendContent(sequence, meta, 0);
+    for (const meta of catalog.live()) blendContent(sequence, meta.item, meta.content, 0);
     return new ModelState(module, catalog, freshRankerModels(sequence, new CoVisitationIndex()), 0);
   }
 
   get sequence(): SequenceModel {
     return this.models.sequence;
+  }
+
+  /** Videos in the base and delta index together. */
+  get indexSize(): number {
+    return this.index.size;
+  }
+
+  /** What `CheckpointStore.save` writes: the base index goes along so a load need not rebuild it. */
+  checkpoint(): Checkpoint {
+    return { videoIds: this.catalog.ids, models: this.models, baseIndex: this.base };
   }
 
   /** A newly live video: into the vocabulary, the model (content vector) and the delta index. */
@@ -66,8 +83,9 @@ export class ModelState {
     this.catalog.set(meta);
     this.ensureCapacity(this.catalog.size);
     if (!isNew || this.index.has(meta.item)) return;
-    blendContent(this.sequence, meta, this.models.coVisitation.count(meta.item));
+    blendContent(this.sequence, meta.item, meta.content, this.models.coVisitation.count(meta.item));
     this.index.add(meta.item, this.sequence.indexVector(meta.item));
+    this.liveDuringRetrain?.add(meta.item);
   }
 
   /** Items nearest to the user vector by next-video logit, honouring `allowed` inside the search. */
@@ -111,23 +129,69 @@ export class ModelState {
 
   /**
    * Retrains the embeddings on the sessions seen since start (warm start, few epochs), pulls
-   * videos with little history back toward their content vectors and rebuilds the index.
+   * videos with little history back toward their content vectors and rebuilds the base index,
+   * all in a worker thread; this model keeps serving meanwhile and takes the result in one
+   * synchronous swap. One retrain at a time: a call while one runs gets that one's promise.
+   * Resolves whether the new model was swapped in; a failed retrain is logged and changes nothing.
    */
-  retrain(sessions: readonly ArrayLike<number>[], epochs: number): void {
-    const sequence = this.sequence;
-    const usable = sessions.filter((s) => s.length >= 2);
-    if (usable.length > 0) {
-      trainSequenceModel(
-        usable,
-        sequence.itemCount,
-        { ...DEFAULT_TRAIN_OPTIONS, model: sequence.options, epochs },
-        sequence,
+  retrain(sessions: readonly ArrayLike<number>[], epochs: number): Promise<boolean> {
+    this.retraining ??= this.runRetrain(sessions, epochs).finally(() => {
+      this.retraining = undefined;
+    });
+    return this.retraining;
+  }
+
+  private async runRetrain(
+    sessions: readonly ArrayLike<number>[],
+    epochs: number,
+  ): Promise<boolean> {
+    const started = performance.now();
+    const job = retrainJob(
+      this.sequence,
+      this.catalog.live(),
+      this.models.coVisitation,
+      sessions,
+      epochs,
+    );
+    const trainedOn = job.sessionStarts.length - 1;
+    this.liveDuringRetrain = new Set();
+    try {
+      this.adopt(await retrainInWorker(this.module, job));
+      console.log(
+        `ranker: retrained on ${trainedOn} sessions in ${((performance.now() - started) / 1000).toFixed(1)} s; base index of ${this.base.size} videos`,
       );
+      return true;
+    } catch (error) {
+      console.error("ranker: retrain failed; the current model keeps serving", error);
+      return false;
+    } finally {
+      this.liveDuringRetrain = undefined;
     }
-    for (const meta of this.catalog.live()) {
-      blendContent(sequence, meta, this.models.coVisitation.count(meta.item));
+  }
+
+  /**
+   * Swaps in a retrain's weights and base index. Videos that went live meanwhile keep the
+   * content vectors they were given here and join the new delta; capacity grown meanwhile is kept.
+   */
+  private adopt(result: RetrainResult): void {
+    const current = this.sequence;
+    const { dim } = current.options;
+    const weights = {
+      input: grown(result.input, current.input.length),
+      output: grown(result.output, current.output.length),
+      bias: grown(result.bias, current.bias.length),
+    };
+    for (const item of this.liveDuringRetrain ?? []) {
+      const row = item * dim;
+      weights.input.set(current.input.subarray(row, row + dim), row);
+      weights.output.set(current.output.subarray(row, row + dim), row);
+      weights.bias[item] = current.bias[item] as number;
     }
-    this.index = this.buildIndex();
+    const base = HnswIndex.deserialize(this.module, result.baseIndex);
+    this.models.sequence = new SequenceModel(current.itemCount, current.options, weights);
+    this.base = base;
+    this.index = this.tiersOver(base);
+    this.indexSource = "built";
   }
 
   private ensureCapacity(size: number): void {
@@ -135,50 +199,36 @@ export class ModelState {
     if (size <= current.itemCount) return;
     const capacity = Math.max(size, current.itemCount * 2);
     const { dim } = current.options;
-    const grow = (from: Float32Array, width: number) => {
-      const to = new Float32Array(capacity * width);
-      to.set(from);
-      return to;
-    };
     this.models.sequence = new SequenceModel(capacity, current.options, {
-      input: grow(current.input, dim),
-      output: grow(current.output, dim),
-      bias: grow(current.bias, 1),
+      input: grown(current.input, capacity * dim),
+      output: grown(current.output, capacity * dim),
+      bias: grown(current.bias, capacity),
     });
   }
 
-  private buildIndex(): TwoTierIndex {
-    const width = this.sequence.options.dim + 1;
-    const live = [...this.catalog.live()].map((meta) => meta.item);
-    const options = { dim: width, metric: "ip" as const, ...INDEX_BUILD };
-    const base = HnswIndex.create(this.module, {
-      ...options,
-      capacity: Math.max(1024, live.length),
-    });
-    if (live.length > 0) {
-      const vectors = new Float32Array(live.length * width);
-      const row = new Float32Array(width);
-      for (const [i, item] of live.entries()) {
-        vectors.set(this.sequence.indexVector(item, row), i * width);
-      }
-      base.addMany(Uint32Array.from(live), vectors);
+  private liveItems(): number[] {
+    return Array.from(this.catalog.live(), (meta) => meta.item);
+  }
+
+  /**
+   * Base plus a delta of the live videos the base lacks (live since it was built); videos in the
+   * base that are no longer live are dropped from it.
+   */
+  private tiersOver(base: HnswIndex): TwoTierIndex {
+    const live = new Set(this.liveItems());
+    for (const label of base.labels()) if (!live.has(label)) base.remove(label);
+    const tiers = new TwoTierIndex(this.module, base, emptyDeltaIndex(this.module, this.sequence));
+    for (const item of live) {
+      if (!base.has(item)) tiers.add(item, this.sequence.indexVector(item));
     }
-    return new TwoTierIndex(
-      this.module,
-      base,
-      HnswIndex.create(this.module, { ...options, capacity: 1024 }),
-    );
+    return tiers;
   }
 }
 
-/** input and output ← w·learned + (1 − w)·content, w = n/(n + k); n = 0 is pure content. */
-function blendContent(sequence: SequenceModel, meta: VideoMeta, watches: number): void {
-  const { dim } = sequence.options;
-  const w = watches / (watches + CONTENT_PRIOR_WATCHES);
-  const row = meta.item * dim;
-  for (let d = 0; d < dim; d++) {
-    const c = (meta.content[d] ?? 0) * (1 - w);
-    sequence.input[row + d] = (sequence.input[row + d] as number) * w + c;
-    sequence.output[row + d] = (sequence.output[row + d] as number) * w + c;
-  }
+/** `from`, or a zero-padded copy of it when the model's capacity grew past it. */
+function grown(from: Float32Array, length: number): Float32Array {
+  if (from.length === length) return from;
+  const to = new Float32Array(length);
+  to.set(from);
+  return to;
 }
