@@ -1,4 +1,4 @@
-import { startOrigin } from "./api/origin.server";
+import { apiWorkerCount, startApiCluster } from "./api/api.cluster";
 import { startEventArchiver } from "./archive/archiver.runner";
 import {
   ConfigError,
@@ -29,9 +29,11 @@ const roles = {
     return bridge.stop;
   },
   api: async () => {
-    const origin = await startOrigin(loadConfig());
-    console.log(`api: origin on ${origin.url}`);
-    return origin.stop;
+    // Read here so a bad environment fails once instead of in every worker.
+    loadConfig();
+    const api = await startApiCluster({ workers: apiWorkerCount() });
+    console.log(`api: origin on ${api.url}, ${api.workers} worker${api.workers === 1 ? "" : "s"}`);
+    return api.stop;
   },
   features: async () => {
     const config = loadFeaturesConfig();

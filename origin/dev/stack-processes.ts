@@ -24,6 +24,9 @@ export function originEnvironment(
   extra: NodeJS.ProcessEnv = {},
 ): NodeJS.ProcessEnv {
   return {
+    // Two api workers exercise the cluster without one process per core of a laptop; a shell
+    // that sets ORIGIN_API_WORKERS decides.
+    ORIGIN_API_WORKERS: "2",
     ...process.env,
     REDIS_URL: wiring.redisUrl,
     UPSTASH_REDIS_REST_TOKEN: wiring.bridgeToken,

@@ -1,2 +1,3 @@
-export { metricsRoute } from "./metrics.route";
+export { serveClusterMetrics } from "./cluster-metrics";
+export { metricsRoute, WORKER_HEADER } from "./metrics.route";
 export { createOriginMetrics, type OriginMetrics } from "./origin-metrics";

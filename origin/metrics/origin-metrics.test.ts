@@ -1,17 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { Redis } from "ioredis";
+import { AggregatorRegistry } from "prom-client";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { createOriginMetrics, metricsRoute } from ".";
+import { createOriginMetrics, metricsRoute, WORKER_HEADER } from ".";
+import { sample } from "./metrics.testing";
 
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.disconnect());
-
-/** The value of one sample line, e.g. `name{label="x"} 3`. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe("GET /metrics on the origin", () => {
   it("times requests per route pattern and exposes Node process metrics", async () => {
@@ -25,7 +21,10 @@ describe("GET /metrics on the origin", () => {
     const response = await app.request("/metrics");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+    // Outside the api cluster a scrape is this process's own registry.
+    expect(response.headers.get(WORKER_HEADER)).toBe(String(process.pid));
     const text = await response.text();
+    expect(sample(text, "edgefeed_origin_processes")).toBe(1);
     const series =
       'edgefeed_origin_http_request_duration_seconds_count{method="GET",route="/things/:id",status="200"}';
     expect(sample(text, series)).toBe(3);
@@ -102,5 +101,56 @@ describe("GET /metrics on the origin", () => {
     expect(sample(again, "edgefeed_features_events_processed_total")).toBe(3);
     expect(sample(again, 'edgefeed_stream_lag_entries{partition="0"}')).toBe(1);
     expect(sample(again, "edgefeed_transcode_duration_seconds_count")).toBe(1);
+  });
+});
+
+describe("one scrape of the api cluster", () => {
+  /** Delivers and commits `count` more events of `stream` to the features group. */
+  async function commit(stream: string, prefix: string, count: number): Promise<void> {
+    const read = (await redis.xreadgroup(
+      "GROUP",
+      "features",
+      "c1",
+      "COUNT",
+      count,
+      "STREAMS",
+      stream,
+      ">",
+    )) as [string, [string, string[]][]][];
+    const ids = read[0]![1].map(([id]) => id);
+    await redis.xack(stream, "features", ...ids);
+    await redis.hset(`${prefix}features:positions`, "0", ids.at(-1)!);
+  }
+
+  it("sums what each worker served but takes Redis readings from the scraping worker", async () => {
+    const prefix = `mt-${randomUUID()}:`;
+    const stream = `${prefix}ev:0`;
+    await redis.xgroup("CREATE", stream, "features", "0", "MKSTREAM");
+    for (let i = 0; i < 4; i++) await redis.xadd(stream, "*", "e", "{}");
+    const options = { redis, partitions: 1, keyPrefix: prefix };
+    const [scraping, other] = [createOriginMetrics(options), createOriginMetrics(options)];
+    const app = (metrics: typeof scraping) =>
+      new Hono().use(metrics.middleware).get("/healthz", (c) => c.text("ok"));
+    for (let i = 0; i < 2; i++) await app(scraping).request("/healthz");
+    for (let i = 0; i < 3; i++) await app(other).request("/healthz");
+
+    await commit(stream, prefix, 2);
+    await other.scrape();
+    await commit(stream, prefix, 1);
+    await scraping.scrape();
+
+    // What the primary answers: the scraping worker's registry first, then the others'.
+    const group = await AggregatorRegistry.aggregate([
+      await scraping.registry.getMetricsAsJSON(),
+      await other.registry.getMetricsAsJSON(),
+    ]).metrics();
+    expect(sample(group, "edgefeed_origin_processes")).toBe(2);
+    const served =
+      'edgefeed_origin_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}';
+    expect(sample(group, served)).toBe(5);
+    // The scraping worker's fresh reading, not the other's older one nor their sum.
+    expect(sample(group, 'edgefeed_stream_lag_entries{partition="0"}')).toBe(1);
+    expect(sample(group, "edgefeed_features_events_processed_total")).toBe(3);
+    expect(sample(group, "edgefeed_transcode_queue_depth")).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import { UploadStreams } from "../../contracts/upload.schema";
 import { FEATURES_GROUP, featureKeys } from "../features/feature-keys";
 import { TRANSCODE_GROUP } from "../transcode/transcode.queue";
+import { shareWithCluster } from "./cluster-metrics";
 import { requestMetrics } from "./request-metrics.middleware";
 import { groupInfo, idMillis } from "./stream-info";
 import { transcodeDurations } from "./transcode-durations";
@@ -22,6 +23,10 @@ const REQUEST_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
  * The origin's Prometheus registry. Request latency is observed in-process; everything about
  * streams and queues is read from Redis when scraped, so one scrape of any api replica sees the
  * whole fleet's consumers (features, transcode) without each role serving its own endpoint.
+ *
+ * In an api worker a scrape covers every worker of the process group (cluster-metrics.ts):
+ * in-process series are summed; the Redis-read ones are read by the scraping worker only and
+ * must not be summed, so each names its `aggregator`.
  */
 export function createOriginMetrics(options: OriginMetricsOptions) {
   const { redis } = options;
@@ -44,6 +49,13 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
     registers: [registry],
   });
 
+  const processes = new Gauge({
+    name: "edgefeed_origin_processes",
+    help: "Origin processes whose in-process series this scrape sums (the api role's workers).",
+    registers: [registry],
+  });
+  processes.set(1);
+
   const rankerSeconds = new Histogram({
     name: "edgefeed_ranker_latency_seconds",
     help: "Time to rank one user's candidates, by stage.",
@@ -57,36 +69,47 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
     help: "Events in ev:{p} the features group has not committed yet (undelivered + pending).",
     labelNames: ["partition"] as const,
     registers: [registry],
+    aggregator: "first",
   });
   const staleness = new Gauge({
     name: "edgefeed_feature_staleness_seconds",
     help: "Age of the oldest event in ev:{p} not yet in the feature store; 0 when caught up.",
     labelNames: ["partition"] as const,
     registers: [registry],
+    aggregator: "first",
   });
   let processedSeen: number | null = null;
   const processed = new Counter({
     name: "edgefeed_features_events_processed_total",
     help: "Events the features group has read and acknowledged, all partitions.",
     registers: [registry],
+    // Every worker that ever served a scrape counts the same events; the highest count is the
+    // most recent reading and never goes down while those workers live.
+    aggregator: "max",
   });
   const queueDepth = new Gauge({
     name: "edgefeed_transcode_queue_depth",
     help: "Transcode jobs waiting or running (undelivered + pending in the transcoders group).",
     registers: [registry],
+    aggregator: "first",
   });
   const deadLettered = new Gauge({
     name: "edgefeed_transcode_dead_lettered_jobs",
     help: "Jobs in the dead-letter stream: transcodes that failed every attempt.",
     registers: [registry],
+    aggregator: "first",
   });
   const transcodeSeconds = new Histogram({
     name: "edgefeed_transcode_duration_seconds",
     help: "From a job queued on `uploads` to its video live on `upload-events`.",
     buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
     registers: [registry],
+    // Each worker follows upload-events on its own; the one that has followed longest has seen
+    // the most, and its counts are the group's.
+    aggregator: "max",
   });
   const durations = transcodeDurations(redis, streams);
+  const scrapeGroup = shareWithCluster(registry);
 
   /** Reads the stream gauges; a Redis outage leaves them at their last values, not the scrape broken. */
   async function refreshFromRedis(now = Date.now()): Promise<void> {
@@ -118,7 +141,7 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
     registry,
     middleware: requestMetrics(requestSeconds),
     rankerSeconds,
-    /** The Prometheus text exposition, after reading what lives in Redis. */
+    /** The Prometheus text, after reading what lives in Redis; in a worker, the whole group's. */
     async scrape(): Promise<string> {
       try {
         await refreshFromRedis();
@@ -128,7 +151,7 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
           error instanceof Error ? error.message : error,
         );
       }
-      return registry.metrics();
+      return scrapeGroup ? scrapeGroup() : registry.metrics();
     },
   };
 }

@@ -16,6 +16,7 @@ import {
 import { CatalogStore, pendingRecord } from "../catalog/catalog.store";
 import type { S3Config } from "../config/config";
 import { enqueueTranscode } from "../transcode/transcode.queue";
+import { RedisLocker } from "./redis-locker";
 
 export interface UploadsOptions {
   redis: Redis;
@@ -66,6 +67,8 @@ export function createTusServer(options: UploadsOptions): Server {
   return new Server({
     path: options.path,
     datastore: store,
+    // The api role runs one process per core: a resumed upload may land on any of them.
+    locker: new RedisLocker(options.redis),
     exposedHeaders: [VIDEO_ID_HEADER],
     namingFunction: () => `${ORIGINALS_PREFIX}${newVideoId()}`,
     generateUrl: (req, { proto, host, path, id }) => {
