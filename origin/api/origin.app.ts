@@ -18,7 +18,7 @@ export interface OriginDeps {
   /** The edge's origin-pull under `/media`; absent in apps that don't serve media. */
   serveMedia?: MediaRouteOptions;
   /** `/internal/feed/refresh` and `/v1/rank`; absent in apps that don't rank. */
-  ranking?: { refresh: RefreshRouteOptions; rank: RankRouteOptions };
+  ranking?: { refresh: RefreshRouteOptions; rank: Omit<RankRouteOptions, "latency"> };
 }
 
 /** The origin's HTTP API. Routes for media, ranking and uploads mount here as they land. */
@@ -41,7 +41,7 @@ export function createOriginApp(deps: OriginDeps): Hono {
   if (deps.serveMedia) app.route("/", mediaRoute(deps.serveMedia));
   if (deps.ranking) {
     app.route("/", internalRefreshRoute(deps.ranking.refresh));
-    app.route("/", rankRoute(deps.ranking.rank));
+    app.route("/", rankRoute({ ...deps.ranking.rank, latency: metrics.rankerSeconds }));
   }
 
   app.notFound((c) =>

@@ -1,11 +1,29 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
-import { CONTROL_ARM } from "../../contracts/feed.schema";
-import { type RankMode, RankRequestSchema, type RankResponse } from "../../contracts/rank.schema";
+import type { Histogram } from "prom-client";
+import {
+  type RankMode,
+  type RankRequest,
+  RankRequestSchema,
+  type RankResponse,
+} from "../../contracts/rank.schema";
 import { buildFeed } from "../ranker/feed.builder";
 import type { ModelState } from "../ranker/model.state";
-import { rankerKeys } from "../ranker/ranker.keys";
-import { DEFAULT_RANKING_CONFIG } from "../ranking/ranking.config";
+import { type RankerKeys, rankerKeys } from "../ranker/ranker.keys";
+import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranker/refresh.queue";
+import {
+  feedRequestFor,
+  hidesVideo,
+  readUserContext,
+  type UserFeedContext,
+  withRequest,
+} from "../ranker/user.context";
+import {
+  configFor,
+  DEFAULT_RANKING_CONFIG,
+  type Experiment,
+  type RankingConfig,
+} from "../ranking/ranking.config";
 import { readInternalJson, requireInternal } from "./internal-auth";
 
 export interface RankRouteOptions {
@@ -18,15 +36,24 @@ export interface RankRouteOptions {
   stage1AboveDepth?: number;
   /** Requests in flight above which the answer is regional trending, no model at all. */
   trendingAboveDepth?: number;
+  /** The A/B experiment users are ranked under (RANKING_EXPERIMENT); absent: everyone is control. */
+  experiment?: Experiment;
+  /** Observes the time to rank each answer, labelled `stage` by the mode it was ranked in. */
+  latency?: Histogram<"stage">;
+  /** Repeated requests for one user within this window queue one background refresh. */
+  coalesceMs?: number;
 }
 
 export const DEFAULT_STAGE1_ABOVE_DEPTH = 8;
 export const DEFAULT_TRENDING_ABOVE_DEPTH = 32;
 
 /**
- * `POST /v1/rank`: ranks for one user synchronously. The queue depth (requests in flight in this
- * process) picks the mode, so a burst degrades quality instead of latency: both stages, then
- * stage 1 only, then trending.
+ * `POST /v1/rank`: ranks for one user synchronously, in their A/B arm, from the same context the
+ * background ranker uses (the edge's seen and suppressed mirrors, the processor's short-term
+ * sequence and follows) plus the request's `recent` and `exclude`. The queue depth (requests in
+ * flight in this process) picks the mode, so a burst degrades quality instead of latency: both
+ * stages, then stage 1 only, then trending. Each answer also queues the user for the background
+ * ranker, so a user served synchronously soon has a precomputed feed.
  */
 export function rankRoute(options: RankRouteOptions): Hono {
   const keys = rankerKeys(options.keyPrefix ?? "");
@@ -47,48 +74,52 @@ export function rankRoute(options: RankRouteOptions): Hono {
           : inFlight > stage1Above
             ? "stage1"
             : "full";
-      const exclude = new Set(request.exclude);
+      const now = Date.now();
+      const rankStarted = performance.now();
+      const queued = enqueueRefresh(
+        options.redis,
+        keys,
+        request.user_id,
+        request.region,
+        options.coalesceMs ?? REFRESH_COALESCE_MS,
+        now,
+      ).catch((error: unknown) => {
+        // The synchronous answer matters more; the edge asks again when fyp runs dry.
+        console.warn("api: background refresh not queued", error);
+      });
+      // The user's arm even when overloaded: experiments compare users by assignment.
+      const { config, arm } = configFor(
+        limitedConfig(request.limit),
+        options.experiment,
+        request.user_id,
+      );
+      const context = await readUserContext(
+        options.redis,
+        keys,
+        request.user_id,
+        state?.catalog,
+        now,
+      );
       let items: RankResponse["items"];
-      if (mode === "trending" || !state) {
-        items = await trending(options.redis, keys, request.region, request.limit, exclude);
-      } else {
-        const items_ = (ids: readonly string[]) =>
-          ids.flatMap((id) => {
-            const item = state.catalog.lookup(id);
-            return item === undefined ? [] : [item];
-          });
-        const excluded = new Set(items_(request.exclude));
-        const history = items_(request.recent);
-        const recentCreators = history
-          .slice(-5)
-          .flatMap((item) => state.catalog.get(item)?.creatorId ?? []);
-        const feed = await buildFeed(
+      if (!state || mode === "trending") {
+        const excluded = new Set(request.exclude);
+        const hidden = hidesVideo(context, state?.catalog);
+        items = await trending(
           options.redis,
           keys,
-          state,
-          {
-            userId: request.user_id,
-            region: request.region,
-            history,
-            recentCreators,
-            seen: (item) => excluded.has(item),
-            suppressed: () => false,
-            follows: [],
-          },
-          {
-            ...DEFAULT_RANKING_CONFIG,
-            stage1Keep: Math.max(DEFAULT_RANKING_CONFIG.stage1Keep, request.limit),
-            feedSize: request.limit,
-          },
-          mode,
+          request,
+          (id) => excluded.has(id) || hidden(id),
         );
-        items = feed.videos.map((video) => ({ video_id: video.videoId, reason: video.reason }));
+      } else {
+        items = await ranked(options.redis, keys, state, request, context, config, mode, now);
       }
+      options.latency?.observe({ stage: mode }, (performance.now() - rankStarted) / 1000);
+      await queued;
       const response: RankResponse = {
         user_id: request.user_id,
         mode,
         model_version: state?.version ?? 0,
-        arm: CONTROL_ARM,
+        arm,
         items,
         took_ms: performance.now() - started,
       };
@@ -99,26 +130,62 @@ export function rankRoute(options: RankRouteOptions): Hono {
   });
 }
 
-/** Regional trending, topped up from exploration; the answer that needs no model. */
+/** The answer holds `limit` videos; stage 1 keeps at least that many. */
+function limitedConfig(limit: number): RankingConfig {
+  return {
+    ...DEFAULT_RANKING_CONFIG,
+    stage1Keep: Math.max(DEFAULT_RANKING_CONFIG.stage1Keep, limit),
+    feedSize: limit,
+  };
+}
+
+/** Both stages (or stage 1 alone) on the model; a cold start with nothing to explore gets `[]`. */
+async function ranked(
+  redis: Redis,
+  keys: RankerKeys,
+  state: ModelState,
+  request: RankRequest,
+  stored: UserFeedContext,
+  config: RankingConfig,
+  mode: Exclude<RankMode, "trending">,
+  now: number,
+): Promise<RankResponse["items"]> {
+  const items = (ids: readonly string[]) =>
+    ids.flatMap((id) => {
+      const item = state.catalog.lookup(id);
+      return item === undefined ? [] : [item];
+    });
+  const context = withRequest(stored, items(request.recent), items(request.exclude), now);
+  const feed = await buildFeed(
+    redis,
+    keys,
+    state,
+    feedRequestFor(state.catalog, request.user_id, request.region, context),
+    { config, mode, now },
+  );
+  return feed.videos.map((video) => ({ video_id: video.videoId, reason: video.reason }));
+}
+
+/** Regional trending, topped up from exploration, minus what is hidden from the user. */
 async function trending(
   redis: Redis,
-  keys: ReturnType<typeof rankerKeys>,
-  region: string,
-  limit: number,
-  exclude: ReadonlySet<string>,
+  keys: RankerKeys,
+  request: RankRequest,
+  hidden: (videoId: string) => boolean,
 ): Promise<RankResponse["items"]> {
+  const { region, limit } = request;
   const [top, explore] = await Promise.all([
     redis.zrevrange(keys.features.trending(region), 0, limit * 2),
     redis.zrevrange(keys.explore(region), 0, limit * 2),
   ]);
   const items: RankResponse["items"] = [];
-  const taken = new Set(exclude);
+  const taken = new Set<string>();
   for (const [ids, reason] of [
     [top, "trending"],
     [explore, "exploration"],
   ] as const) {
     for (const id of ids) {
-      if (items.length >= limit || taken.has(id)) continue;
+      if (items.length >= limit || taken.has(id) || hidden(id)) continue;
       taken.add(id);
       items.push({ video_id: id, reason });
     }

@@ -4,14 +4,23 @@ import { Redis } from "ioredis";
 import * as v from "valibot";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { ErrorBodySchema } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
-import { FeedRefreshResponseSchema, RankResponseSchema } from "../../contracts/rank.schema";
+import { INTERNAL_AUTH_HEADER, parseForYouMember } from "../../contracts/feed.schema";
+import {
+  FeedRefreshResponseSchema,
+  type RankResponse,
+  RankResponseSchema,
+} from "../../contracts/rank.schema";
+import { encodeGeneration, SeenFilter, SeenKeys } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { testS3Config } from "../dev/test-s3";
+import type { ModelState } from "../ranker/model.state";
 import type { RankerService } from "../ranker/ranker.service";
 import { rankerService, seedCatalog, until } from "../ranker/ranker.testing";
+import { startServingModel } from "../ranker/serving.provider";
+import { bucketOf, type Experiment } from "../ranking/ranking.config";
 import { createS3Client } from "../storage/s3.client";
 import { internalRefreshRoute } from "./internal-refresh.route";
+import { createOriginApp } from "./origin.app";
 import { type RankRouteOptions, rankRoute } from "./rank.route";
 
 const redisUrl = inject("redisUrl");
@@ -19,36 +28,51 @@ const redis = new Redis(redisUrl);
 const bucket = inject("s3Bucket");
 const s3 = createS3Client(testS3Config());
 const SECRET = "test-ranking-secret";
-const services: RankerService[] = [];
+const stops: (() => Promise<void> | void)[] = [];
 
 afterAll(async () => {
-  for (const service of services) await service.stop();
+  for (const stop of stops.reverse()) await stop();
   redis.disconnect();
   s3.destroy();
 });
 
-async function setup() {
+/** 30 live videos: creators A, B and C with ten each, ids `{prefix}{creator}-{n}`. */
+async function seeded() {
   const prefix = `rr${randomUUID().slice(0, 8)}-`;
   await seedCatalog(redis, prefix, ["A", "B", "C"], 10);
-  const service = rankerService(redisUrl, s3, bucket, prefix);
-  await service.start();
-  services.push(service);
-  return { prefix, service };
+  const id = (creator: string, n: number) => `${prefix}${creator}-${n}`;
+  const ids = (creator: string) => Array.from({ length: 10 }, (_, n) => id(creator, n));
+  return { prefix, id, ids };
 }
 
-function app(prefix: string, service: RankerService, rank: Partial<RankRouteOptions> = {}) {
+/** The api role's model, as startOrigin runs it, over the test's catalog. */
+async function apiModel(prefix: string): Promise<() => ModelState | undefined> {
+  const model = startServingModel(
+    redis,
+    { s3, bucket, prefix: `${prefix}models/ranker/` },
+    60_000,
+    `${prefix}upload-events`,
+  );
+  stops.push(model.stop);
+  await until(() => model.get() !== undefined);
+  return model.get;
+}
+
+async function rankerRole(prefix: string, overrides = {}): Promise<RankerService> {
+  const service = rankerService(redisUrl, s3, bucket, prefix, overrides);
+  await service.start();
+  stops.push(() => service.stop());
+  return service;
+}
+
+function app(
+  prefix: string,
+  model: () => ModelState | undefined,
+  rank: Partial<RankRouteOptions> = {},
+) {
   return new Hono()
     .route("/", internalRefreshRoute({ redis, sharedSecret: SECRET, keyPrefix: prefix }))
-    .route(
-      "/",
-      rankRoute({
-        redis,
-        sharedSecret: SECRET,
-        keyPrefix: prefix,
-        model: () => service.model,
-        ...rank,
-      }),
-    );
+    .route("/", rankRoute({ redis, sharedSecret: SECRET, keyPrefix: prefix, model, ...rank }));
 }
 
 const post = (target: Hono, path: string, body: unknown, secret = SECRET) =>
@@ -58,10 +82,24 @@ const post = (target: Hono, path: string, body: unknown, secret = SECRET) =>
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 
+async function rank(target: Hono, body: unknown): Promise<RankResponse> {
+  const response = await post(target, "/v1/rank", body);
+  expect(response.status).toBe(200);
+  return v.parse(RankResponseSchema, await response.json());
+}
+
+/** `explore:{region}` as the ranker role writes it, newest first. */
+async function writeExplore(prefix: string, region: string, ids: readonly string[]) {
+  await redis.zadd(`${prefix}explore:${region}`, ...ids.flatMap((id, i) => [ids.length - i, id]));
+}
+
+const videoIds = (answer: RankResponse) => answer.items.map((item) => item.video_id);
+
 describe("POST /internal/feed/refresh", () => {
   it("requires the shared secret, names the bad field, coalesces per user and leads to fyp", async () => {
-    const { prefix, service } = await setup();
-    const routes = app(prefix, service);
+    const { prefix } = await seeded();
+    const service = await rankerRole(prefix);
+    const routes = app(prefix, () => service.model);
     const user = `${prefix}user`;
     const body = { user_id: user, region: "eu", cause: "fyp_empty" };
 
@@ -84,10 +122,13 @@ describe("POST /internal/feed/refresh", () => {
 
     // The role's scheduler picks the queued user up on its next tick (100 ms here).
     await until(async () => (await redis.zcard(CatalogKeys.forYou(user))) > 0, 5_000);
-    const fyp = await redis.zrevrange(CatalogKeys.forYou(user), 0, -1);
+    const fyp = (await redis.zrevrange(CatalogKeys.forYou(user), 0, -1)).map(parseForYouMember);
     // A cold-start user: 30 live videos, nobody watched anything, the feed is already full.
     expect(fyp.length).toBe(30);
-    expect(fyp.every((m) => m.endsWith(":exploration") || m.endsWith(":fresh"))).toBe(true);
+    for (const member of fyp) {
+      expect(["exploration", "fresh"]).toContain(member?.reason);
+      expect(member?.arm).toBe("control");
+    }
     const ttl = await redis.pttl(CatalogKeys.forYou(user));
     expect(ttl).toBeGreaterThan(5 * 60_000);
     // Rescheduled in 5–15 min, not refreshed again on the next tick.
@@ -98,15 +139,17 @@ describe("POST /internal/feed/refresh", () => {
 
 describe("POST /v1/rank", () => {
   it("validates, ranks within budget, and degrades to stage 1 then trending by queue depth", async () => {
-    const { prefix, service } = await setup();
+    const { prefix, id, ids } = await seeded();
+    const model = await apiModel(prefix);
+    await writeExplore(prefix, "eu", [...ids("A"), ...ids("B"), ...ids("C")]);
     const request = {
       user_id: `${prefix}u`,
       region: "eu",
       limit: 10,
-      recent: [`${prefix}A-0`, `${prefix}A-1`],
-      exclude: [`${prefix}B-0`],
+      recent: [id("A", 0), id("A", 1)],
+      exclude: [id("B", 0)],
     };
-    const full = app(prefix, service);
+    const full = app(prefix, model);
     const invalid = await post(full, "/v1/rank", { ...request, limit: 500 });
     expect(invalid.status).toBe(400);
     expect(v.parse(ErrorBodySchema, await invalid.json()).error.message).toMatch(/^limit: /);
@@ -115,10 +158,10 @@ describe("POST /v1/rank", () => {
     expect((await post(full, "/v1/rank", request, "nope")).status).toBe(401);
 
     const tooks: number[] = [];
-    let answer = v.parse(RankResponseSchema, await (await post(full, "/v1/rank", request)).json());
+    let answer = await rank(full, request);
     for (let i = 0; i < 100; i++) {
       const started = performance.now();
-      answer = v.parse(RankResponseSchema, await (await post(full, "/v1/rank", request)).json());
+      answer = await rank(full, request);
       tooks.push(performance.now() - started);
     }
     tooks.sort((a, b) => a - b);
@@ -126,31 +169,164 @@ describe("POST /v1/rank", () => {
       `/v1/rank full, 30 videos: p50 ${tooks[50]?.toFixed(2)} ms, p99 ${tooks[99]?.toFixed(2)} ms`,
     );
     expect(answer.mode).toBe("full");
+    expect(answer.arm).toBe("control");
     expect(answer.items).toHaveLength(10);
-    expect(answer.items.map((i) => i.video_id)).not.toContain(`${prefix}B-0`);
-    expect(answer.items.filter((i) => i.video_id.startsWith(`${prefix}A-`)).length).toBeGreaterThan(
-      answer.items.filter((i) => i.video_id.startsWith(`${prefix}B-`)).length,
+    // Excluded and just-watched videos are not offered again.
+    expect(videoIds(answer)).not.toContain(id("B", 0));
+    expect(videoIds(answer)).not.toContain(id("A", 0));
+    expect(videoIds(answer)).not.toContain(id("A", 1));
+    expect(videoIds(answer).filter((v) => v.startsWith(`${prefix}A-`)).length).toBeGreaterThan(
+      videoIds(answer).filter((v) => v.startsWith(`${prefix}B-`)).length,
     );
 
-    const overloaded = app(prefix, service, { stage1AboveDepth: 0 });
-    const stage1 = v.parse(
-      RankResponseSchema,
-      await (await post(overloaded, "/v1/rank", request)).json(),
-    );
+    const stage1 = await rank(app(prefix, model, { stage1AboveDepth: 0 }), request);
     expect(stage1.mode).toBe("stage1");
     expect(stage1.items).toHaveLength(10);
 
-    await redis.zadd(`${prefix}trending:eu`, 3, `${prefix}C-1`, 2, `${prefix}C-2`);
-    const saturated = app(prefix, service, { trendingAboveDepth: 0 });
-    const trending = v.parse(
-      RankResponseSchema,
-      await (await post(saturated, "/v1/rank", request)).json(),
-    );
+    await redis.zadd(`${prefix}trending:eu`, 3, id("C", 1), 2, id("C", 2));
+    const trending = await rank(app(prefix, model, { trendingAboveDepth: 0 }), request);
     expect(trending.mode).toBe("trending");
     expect(trending.items.slice(0, 2)).toEqual([
-      { video_id: `${prefix}C-1`, reason: "trending" },
-      { video_id: `${prefix}C-2`, reason: "trending" },
+      { video_id: id("C", 1), reason: "trending" },
+      { video_id: id("C", 2), reason: "trending" },
     ]);
     expect(trending.items).toHaveLength(10);
+    expect(videoIds(trending)).not.toContain(id("B", 0));
+  });
+
+  it("never returns what the edge's seen mirror holds, nor a suppressed creator's videos", async () => {
+    const { prefix, ids } = await seeded();
+    const model = await apiModel(prefix);
+    await writeExplore(prefix, "eu", [...ids("A"), ...ids("B"), ...ids("C")]);
+    const user = `${prefix}seen-user`;
+    const now = Date.now();
+    const seen = new SeenFilter();
+    for (const video of ids("A").slice(0, 5)) seen.add(video, now);
+    const generation = seen.generations[0]!;
+    await redis.hset(SeenKeys.seen(user), generation.startedAt, encodeGeneration(generation));
+    await redis.hset(SeenKeys.suppressed(user), {
+      [`creator_id:${prefix}B`]: now + 3_600_000,
+      // Ran out a moment ago: C is back.
+      [`creator_id:${prefix}C`]: now - 1,
+    });
+    const request = { user_id: user, region: "eu", limit: 30 };
+
+    for (const rank_ of [{}, { stage1AboveDepth: 0 }, { trendingAboveDepth: 0 }]) {
+      const answer = await rank(app(prefix, model, rank_), request);
+      const returned = videoIds(answer);
+      expect(returned.length).toBeGreaterThan(0);
+      for (const video of ids("A").slice(0, 5)) expect(returned).not.toContain(video);
+      expect(returned.filter((v) => v.startsWith(`${prefix}B-`))).toEqual([]);
+      expect(returned.some((v) => v.startsWith(`${prefix}C-`))).toBe(true);
+      expect(returned.some((v) => ids("A").slice(5).includes(v))).toBe(true);
+    }
+  });
+
+  it("feeds the social rail from the follows in Redis", async () => {
+    const { prefix, ids } = await seeded();
+    const model = await apiModel(prefix);
+    // Exploration offers only A: C reaches the user only through whom they follow.
+    await writeExplore(prefix, "eu", ids("A"));
+    const follower = `${prefix}follower`;
+    await redis.zadd(`${prefix}follows:${follower}`, Date.now(), `${prefix}C`);
+    const routes = app(prefix, model);
+
+    const followed = await rank(routes, { user_id: follower, region: "eu", limit: 30 });
+    const fromC = followed.items.filter((item) => item.video_id.startsWith(`${prefix}C-`));
+    expect(fromC.length).toBeGreaterThan(0);
+    expect(fromC.some((item) => item.reason === "social")).toBe(true);
+    expect(fromC.every((item) => item.reason === "social" || item.reason === "fresh")).toBe(true);
+
+    const stranger = await rank(routes, { user_id: `${prefix}stranger`, region: "eu", limit: 30 });
+    expect(videoIds(stranger).filter((v) => v.startsWith(`${prefix}C-`))).toEqual([]);
+  });
+
+  it("ranks personally as soon as the processor's short-term sequence has a video", async () => {
+    const { prefix, id, ids } = await seeded();
+    const model = await apiModel(prefix);
+    await redis.zadd(`${prefix}trending:eu`, 2, id("B", 0), 1, id("B", 1));
+    await writeExplore(prefix, "eu", ids("C"));
+    const routes = app(prefix, model);
+    const request = { user_id: `${prefix}newcomer`, region: "eu", limit: 20 };
+
+    const cold = await rank(routes, request);
+    expect(cold.items.length).toBeGreaterThan(0);
+    for (const item of cold.items) {
+      expect(["trending", "exploration", "fresh"]).toContain(item.reason);
+    }
+
+    await redis.zadd(`${prefix}recent:${request.user_id}`, Date.now(), id("A", 0));
+    const warm = await rank(routes, request);
+    expect(warm.items.some((item) => item.reason === "ann")).toBe(true);
+    expect(videoIds(warm)).not.toContain(id("A", 0));
+  });
+
+  it("answers [] for a cold start in a region with neither trending nor exploration", async () => {
+    const { prefix } = await seeded();
+    const answer = await rank(app(prefix, await apiModel(prefix)), {
+      user_id: `${prefix}lonely`,
+      region: "zz",
+    });
+    expect(answer.mode).toBe("full");
+    expect(answer.items).toEqual([]);
+  });
+
+  it("ranks each user in their A/B arm and queues them for the background ranker", async () => {
+    const { prefix, ids } = await seeded();
+    const experiment: Experiment = {
+      name: `${prefix}fresh`,
+      arms: [{ name: "fresh2", permille: 500, policy: { freshEvery: 2 } }],
+    };
+    const users = Array.from({ length: 64 }, (_, u) => `${prefix}u${u}`);
+    const armUser = users.find((u) => bucketOf(experiment.name, u) < 500);
+    const controlUser = users.find((u) => bucketOf(experiment.name, u) >= 500);
+    if (!armUser || !controlUser) throw new Error("no user in each arm");
+    // The ranker role runs the same experiment; every seeded video is fresh and unexposed.
+    const service = await rankerRole(prefix, { experiment });
+    await writeExplore(prefix, "eu", [...ids("A"), ...ids("B"), ...ids("C")]);
+    const routes = app(prefix, () => service.model, { experiment });
+
+    const inArm = await rank(routes, { user_id: armUser, region: "eu", limit: 10 });
+    const inControl = await rank(routes, { user_id: controlUser, region: "eu", limit: 10 });
+    expect(inArm.arm).toBe("fresh2");
+    expect(inControl.arm).toBe("control");
+    const freshAt = (answer: RankResponse) =>
+      answer.items.flatMap((item, i) => (item.reason === "fresh" ? [i + 1] : []));
+    expect(freshAt(inArm)).toEqual([2, 4, 6, 8, 10]);
+    expect(freshAt(inControl)).toEqual([5, 10]);
+
+    // Each rank queued the user: the ranker role writes their fyp, every member in their arm.
+    for (const [user, arm] of [
+      [armUser, "fresh2"],
+      [controlUser, "control"],
+    ] as const) {
+      await until(async () => (await redis.zcard(CatalogKeys.forYou(user))) > 0, 5_000);
+      const members = await redis.zrevrange(CatalogKeys.forYou(user), 0, -1);
+      expect(members.map((m) => parseForYouMember(m)?.arm)).toEqual(members.map(() => arm));
+    }
+  });
+
+  it("times each answer into edgefeed_ranker_latency_seconds by mode, on /metrics", async () => {
+    const { prefix, ids } = await seeded();
+    const model = await apiModel(prefix);
+    await writeExplore(prefix, "eu", ids("A"));
+    const origin = createOriginApp({
+      redis,
+      s3,
+      bucket,
+      ranking: {
+        refresh: { redis, sharedSecret: SECRET, keyPrefix: prefix },
+        rank: { redis, sharedSecret: SECRET, keyPrefix: prefix, model },
+      },
+    });
+    const user = `${prefix}timed`;
+    await rank(origin, { user_id: user, region: "eu", limit: 5 });
+    await rank(origin, { user_id: user, region: "eu", limit: 5 });
+    const text = await (await origin.request("/metrics")).text();
+    expect(text).toMatch(/^edgefeed_ranker_latency_seconds_count\{stage="full"\} 2$/m);
+    // Queued for the background ranker, due now, in the region asked for.
+    const due = Number(await redis.zscore(`${prefix}ranker:due`, user));
+    expect(due).toBeLessThanOrEqual(Date.now());
+    expect(await redis.hget(`${prefix}ranker:regions`, user)).toBe("eu");
   });
 });

@@ -1,5 +1,7 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
+import { ArmSchema, CONTROL_ARM } from "../../contracts/feed.schema";
+import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/ranking.config";
 
 const port = v.pipe(
   v.string(),
@@ -23,6 +25,15 @@ const EnvSchema = v.object({
   S3_SECRET_ACCESS_KEY: v.string(),
   S3_BUCKET: v.optional(v.string(), "edgefeed-videos"),
   RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), "models/ranker/"),
+  RANK_MODEL_SYNC_MS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform(Number),
+      v.integer("must be an integer"),
+      v.minValue(100, "must be at least 100"),
+    ),
+    "10000",
+  ),
 });
 
 export interface S3Config {
@@ -44,6 +55,10 @@ export interface OriginConfig {
   media?: MediaConfig;
   /** Where ranker checkpoints live in the bucket (`{prefix}v{n}.bin`); `models/ranker/` if absent. */
   rankerCheckpointPrefix?: string;
+  /** How often the api role picks up new uploads and checkpoints for `/v1/rank`; 10 s if absent. */
+  rankModelSyncMs?: number;
+  /** The A/B experiment both the api and the ranker rank under; absent: everyone is control. */
+  rankingExperiment?: Experiment;
 }
 
 const count = v.pipe(
@@ -127,7 +142,110 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
     },
     media: loadMediaConfig(env),
     rankerCheckpointPrefix: e.RANKER_CHECKPOINT_PREFIX,
+    rankModelSyncMs: e.RANK_MODEL_SYNC_MS,
+    rankingExperiment: loadExperiment(env.RANKING_EXPERIMENT),
   };
+}
+
+const nonNegative = v.pipe(
+  v.number("must be a number"),
+  v.finite("must be a finite number"),
+  v.minValue(0, "must be at least 0"),
+);
+const wholeFrom = (min: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.integer("must be an integer"),
+    v.minValue(min, `must be at least ${min}`),
+  );
+/** One message for an object's own issues: not an object, a required field missing, an unknown one. */
+const objectIssue = (issue: v.BaseIssue<unknown>) =>
+  issue.expected === "Object"
+    ? "must be an object"
+    : issue.expected === "never"
+      ? "is not a known field"
+      : "is required";
+/** Objects whose every field is optional and whose unknown fields are refused (a typo is an error). */
+const overrides = <T extends Record<string, v.GenericSchema<unknown, number>>>(fields: T) =>
+  v.partial(v.strictObject(fields, objectIssue));
+
+const ExperimentSchema = v.object(
+  {
+    name: v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty")),
+    arms: v.pipe(
+      v.array(
+        v.object(
+          {
+            name: v.pipe(
+              ArmSchema,
+              v.check(
+                (name) => name !== CONTROL_ARM,
+                `${CONTROL_ARM} is reserved for unclaimed users`,
+              ),
+            ),
+            permille: v.pipe(wholeFrom(0), v.maxValue(1000, "must be at most 1000")),
+            weights: v.optional(
+              overrides({
+                complete: nonNegative,
+                like: nonNegative,
+                share: nonNegative,
+                follow: nonNegative,
+                skip: nonNegative,
+                repetition: nonNegative,
+              } satisfies Record<keyof HeadWeights, v.GenericSchema<unknown, number>>),
+            ),
+            policy: v.optional(
+              overrides({
+                recencyAlpha: nonNegative,
+                recencyHours: nonNegative,
+                freshEvery: wholeFrom(0),
+                freshMaxAgeHours: nonNegative,
+                freshMaxExposures: nonNegative,
+                maxCreatorRun: wholeFrom(1),
+                soundPenalty: nonNegative,
+                hashtagPenalty: nonNegative,
+                diversityWindow: wholeFrom(0),
+              } satisfies Record<keyof RerankPolicy, v.GenericSchema<unknown, number>>),
+            ),
+          },
+          objectIssue,
+        ),
+        "must be an array",
+      ),
+      v.check(
+        (arms) => arms.reduce((sum, arm) => sum + arm.permille, 0) <= 1000,
+        "permilles must sum to at most 1000",
+      ),
+      v.check(
+        (arms) => new Set(arms.map((arm) => arm.name)).size === arms.length,
+        "arm names must differ",
+      ),
+    ),
+  },
+  objectIssue,
+);
+
+/**
+ * `RANKING_EXPERIMENT`, JSON `{name, arms: [{name, permille, weights?, policy?}]}`: arms take
+ * consecutive per-mille slices of the users' buckets, the rest stay control.
+ */
+function loadExperiment(json: string | undefined): Experiment | undefined {
+  if (json === undefined || json.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new ConfigError("environment variable RANKING_EXPERIMENT: must be JSON");
+  }
+  const parsed = v.safeParse(ExperimentSchema, value);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = (issue.path ?? [])
+      .map((item) => (typeof item.key === "number" ? `[${item.key}]` : `.${String(item.key)}`))
+      .join("");
+    throw new ConfigError(`environment variable RANKING_EXPERIMENT${path}: ${issue.message}`);
+  }
+  return parsed.output;
 }
 
 const RankerEnvSchema = v.object({
@@ -138,6 +256,10 @@ const RankerEnvSchema = v.object({
     v.pipe(v.string(), v.regex(/^[a-z0-9,-]+$/, "must be a comma-separated list")),
     "eu",
   ),
+  RANKER_REPLICA: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/, "must be 1–32 of A-Z a-z 0-9 _ -")),
+    "0",
+  ),
 });
 
 /** The `ranker` role's schedule; everything else it shares with the origin and features configs. */
@@ -147,6 +269,8 @@ export interface RankerConfig {
   exploreMs: number;
   /** Regions whose `explore:{region}` is written even before any event names them. */
   exploreRegions: string[];
+  /** This replica's stable name: its consumer group on `ev:{p}` (every replica sees every event). */
+  replica: string;
 }
 
 export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerConfig {
@@ -160,6 +284,7 @@ export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerCo
     trainMs: e.RANKER_TRAIN_MS,
     exploreMs: e.RANKER_EXPLORE_MS,
     exploreRegions: e.EXPLORE_REGIONS.split(",").filter((r) => r.length > 0),
+    replica: e.RANKER_REPLICA,
   };
 }
 

@@ -24,12 +24,12 @@ const BRIDGE_TOKEN = "test-bridge-token";
 /** Starts real servers for the test run and stops them when it finishes. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const services = await startLocalServices(BRIDGE_TOKEN);
-  const origin = await startOrigin(localOriginConfig(services, "test-origin-secret"), 0).catch(
-    async (error: unknown) => {
-      await services.stop();
-      throw error;
-    },
-  );
+  // New videos reach /v1/rank within about a second, so edge tests that add videos see them ranked.
+  const config = { ...localOriginConfig(services, "test-origin-secret"), rankModelSyncMs: 1_000 };
+  const origin = await startOrigin(config, 0).catch(async (error: unknown) => {
+    await services.stop();
+    throw error;
+  });
   // Media only the origin has (video `fixture-origin`), for the edge's origin-pull tests.
   await uploadMediaFixtures(localS3Config(services.s3.endpoint));
   project.provide("redisUrl", services.redis.url);

@@ -38,6 +38,18 @@ export interface FeedRequest {
 
 export type RankMode = "full" | "stage1" | "trending";
 
+export interface BuildOptions {
+  config: RankingConfig;
+  mode?: Exclude<RankMode, "trending">;
+  /**
+   * When the region has no exploration set yet, explore the newest live videos instead. The
+   * background ranker does, so a freshly seeded catalog shows up; a synchronous rank does not,
+   * since the edge has its own fallback for an empty answer.
+   */
+  newestWithoutExploration?: boolean;
+  now?: number;
+}
+
 export interface BuiltFeed {
   videos: RankedVideo[];
   /** The candidates placed, for learning from what the user does with them. */
@@ -48,18 +60,17 @@ export interface BuiltFeed {
 /**
  * Retrieval and ranking for one user on the current model: rails in parallel (ANN base + delta,
  * co-engagement, social, regional trending, exploration), minus seen and suppressed, through both
- * stages and the re-ranking policy. A user without short-term signal is a cold start: trending and
- * exploration only, and the newest live videos when the region has neither yet.
+ * stages and the re-ranking policy. A user with neither a short-term sequence nor interest is a
+ * cold start: no personal retrieval, only followed creators, trending and exploration.
  */
 export async function buildFeed(
   redis: Redis,
   keys: RankerKeys,
   state: ModelState,
   request: FeedRequest,
-  config: RankingConfig,
-  mode: Exclude<RankMode, "trending"> = "full",
-  now = Date.now(),
+  options: BuildOptions,
 ): Promise<BuiltFeed> {
+  const { config, mode = "full", now = Date.now() } = options;
   const [affinities, trendingIds, exploreIds] = await Promise.all([
     readUserInterest(redis, keys.features, request.userId, 50, now),
     redis.zrevrange(keys.features.trending(request.region), 0, DEFAULT_RAIL_SIZES.trending * 2),
@@ -85,15 +96,15 @@ export async function buildFeed(
   const exploration = items(exploreIds);
   const sources: Partial<Record<Rail, RailSource>> = {
     trending: list(items(trendingIds)),
-    exploration: list(exploration.length > 0 ? exploration : newest(state)),
+    exploration: list(
+      exploration.length === 0 && options.newestWithoutExploration ? newest(state) : exploration,
+    ),
+    social: list(socialItems(state, request.follows, interest)),
   };
-  if (!coldStart) {
+  if (request.history.length > 0) {
     const userState = state.ranker.state(context);
-    if (request.history.length > 0) {
-      sources.ann = (k, allowed) => state.nearest(userState.shortTerm, k, allowed);
-      sources.related = (k, allowed) => topScored(userState.related, k, allowed);
-    }
-    sources.social = list(socialItems(state, request.follows, interest));
+    sources.ann = (k, allowed) => state.nearest(userState.shortTerm, k, allowed);
+    sources.related = (k, allowed) => topScored(userState.related, k, allowed);
   }
   const gathered = gatherCandidates(sources, {
     seen: request.seen,

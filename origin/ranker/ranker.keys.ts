@@ -1,8 +1,16 @@
 import { FeedKeys } from "../../contracts/feed.schema";
 import { featureKeys } from "../features/feature-keys";
 
-/** The consumer group the ranker joins on every `ev:{p}`, independent of the feature processor's. */
-export const RANKER_GROUP = "ranker";
+/**
+ * The consumer group a ranker replica joins on every `ev:{p}`. One group per replica, not one
+ * shared: each replica must see every event (user signals, online learning), which a shared group
+ * would split between them. The default replica keeps the original group name.
+ */
+export function rankerGroup(replica: string): string {
+  return replica === DEFAULT_REPLICA ? "ranker" : `ranker:${replica}`;
+}
+
+export const DEFAULT_REPLICA = "0";
 
 export type RankerKeys = ReturnType<typeof rankerKeys>;
 
@@ -20,6 +28,10 @@ export function rankerKeys(prefix: string) {
     active: () => `${prefix}ranker:active`,
     /** Hash user → region, from events and refresh requests. */
     regions: () => `${prefix}ranker:regions`,
+    /** Set of every region a user was seen in: where `explore:{region}` is written. */
+    regionSet: () => `${prefix}ranker:region-set`,
+    /** The replica holding it retrains, checkpoints and writes exploration (RankerLease). */
+    leader: () => `${prefix}ranker:leader`,
     /** One refresh request per user per coalescing window passes this SET NX. */
     coalesce: (userId: string) => `${prefix}ranker:coalesce:${userId}`,
     explore: (region: string) => prefix + FeedKeys.explore(region),

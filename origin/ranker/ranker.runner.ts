@@ -26,7 +26,9 @@ export async function startRanker(
     checkpointMs: ranker.checkpointMs,
     trainMs: ranker.trainMs,
     exploreMs: ranker.exploreMs,
+    replica: ranker.replica,
     explore: { ...DEFAULT_EXPLORE, regions: ranker.exploreRegions },
+    experiment: origin.rankingExperiment,
   });
   await service.start();
   return {

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parseForYouMember } from "../../contracts/feed.schema";
+import { encodeGeneration, SeenFilter, SeenKeys } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { testS3Config } from "../dev/test-s3";
 import { FeatureProcessor } from "../features/feature-processor";
 import { createS3Client } from "../storage/s3.client";
-import type { RankerService } from "./ranker.service";
+import { DEFAULT_RANKER_SERVICE, type RankerService } from "./ranker.service";
 import {
   appendEvents,
   rankerService,
@@ -38,8 +39,12 @@ async function started(prefix: string, overrides = {}): Promise<RankerService> {
 const prefixed = () => `rk${randomUUID().slice(0, 8)}-`;
 
 async function feed(userId: string): Promise<string[]> {
-  const members = await redis.zrevrange(CatalogKeys.forYou(userId), 0, -1);
-  return members.flatMap((m) => parseForYouMember(m)?.id ?? []);
+  return (await members(userId)).map((m) => m.id);
+}
+
+async function members(userId: string) {
+  const raw = await redis.zrevrange(CatalogKeys.forYou(userId), 0, -1);
+  return raw.flatMap((m) => parseForYouMember(m) ?? []);
 }
 
 describe("ranker role", () => {
@@ -128,6 +133,42 @@ describe("ranker role", () => {
     expect(service.stats.learned).toBeGreaterThan(0);
   });
 
+  it("ranks a user it has no events for from Redis: mirror, follows, sequence, and their arm", async () => {
+    const prefix = prefixed();
+    await seedCatalog(redis, prefix, ["A", "B", "C"], 6);
+    const experiment = {
+      name: `${prefix}exp`,
+      arms: [{ name: "no-fresh", permille: 1000, policy: { freshEvery: 0 } }],
+    };
+    const service = await started(prefix, { experiment });
+    await until(async () => (await redis.zcard(`${prefix}explore:eu`)) === 18);
+    // As after a restart: nothing in memory, everything the edge and the processor stored.
+    const user = `${prefix}returning`;
+    const now = Date.now();
+    const seen = new SeenFilter();
+    for (const n of [0, 1, 2]) seen.add(`${prefix}A-${n}`, now);
+    const generation = seen.generations[0]!;
+    await redis.hset(SeenKeys.seen(user), generation.startedAt, encodeGeneration(generation));
+    await redis.zadd(`${prefix}follows:${user}`, now, `${prefix}C`);
+
+    await service.refreshUser(user);
+    const cold = await members(user);
+    expect(cold.length).toBeGreaterThan(0);
+    expect(cold.every((m) => m.arm === "no-fresh")).toBe(true);
+    expect(cold.map((m) => m.id)).not.toContain(`${prefix}A-0`);
+    const fromC = cold.filter((m) => m.id.startsWith(`${prefix}C-`));
+    expect(fromC.length).toBeGreaterThan(0);
+    expect(fromC.every((m) => m.reason === "social")).toBe(true);
+    expect(cold.some((m) => m.reason === "ann")).toBe(false);
+
+    await redis.zadd(`${prefix}recent:${user}`, Date.now(), `${prefix}B-0`);
+    await service.refreshUser(user);
+    const warm = await members(user);
+    expect(warm.some((m) => m.reason === "ann")).toBe(true);
+    expect(warm.map((m) => m.id)).not.toContain(`${prefix}B-0`);
+    expect(warm.map((m) => m.id)).not.toContain(`${prefix}A-1`);
+  });
+
   it("checkpoints to S3 under versioned keys, restores on start and hot-swaps a newer version", async () => {
     const prefix = prefixed();
     await seedCatalog(redis, prefix, ["A", "B"], 4);
@@ -164,5 +205,57 @@ describe("ranker role", () => {
     expect([...reader.model.models.heads.like.weights()]).toEqual([
       ...writer.model.models.heads.like.weights(),
     ]);
+  });
+
+  it("runs as replicas: each sees every event, one leads (checkpoints), another takes over when it stops", async () => {
+    const prefix = prefixed();
+    await seedCatalog(redis, prefix, ["A", "B"], 3);
+    const replica = { leaseMs: 1_000, checkpointMs: 200 };
+    const first = await started(prefix, { ...replica, replica: "a" });
+    await until(() => first.isLeader);
+    const second = await started(prefix, { ...replica, replica: "b" });
+    const user = `${prefix}u`;
+    await appendEvents(redis, prefix, [
+      stored(user, "eu", "like", `${prefix}A-0`),
+      stored(user, "eu", "skip", `${prefix}B-0`),
+    ]);
+    // A shared consumer group would hand each event to one replica only.
+    await until(() => first.stats.learned >= 2 && second.stats.learned >= 2);
+    expect(first.users.get(user)?.history).toEqual(second.users.get(user)?.history);
+    await until(() => first.stats.checkpoints >= 1);
+    await until(() => second.model.version >= 1);
+    expect(second.isLeader).toBe(false);
+    expect(second.stats.checkpoints).toBe(0);
+
+    await first.stop();
+    await until(() => second.isLeader, 5_000);
+    const before = second.model.version;
+    const written = second.stats.checkpoints;
+    await appendEvents(redis, prefix, [stored(user, "eu", "like", `${prefix}A-1`)]);
+    await until(() => second.stats.checkpoints > written, 5_000);
+    expect(second.model.version).toBeGreaterThan(before);
+  });
+
+  it("writes exploration per region: a video shown a lot in one region gives way there only", async () => {
+    const prefix = prefixed();
+    await seedCatalog(redis, prefix, ["A", "B"], 3);
+    const service = await started(prefix, {
+      explore: { ...DEFAULT_RANKER_SERVICE.explore, regions: ["eu", "us"] },
+    });
+    const newest = `${prefix}A-0`;
+    await appendEvents(
+      redis,
+      prefix,
+      Array.from({ length: 40 }, (_, i) =>
+        stored(`${prefix}viewer${i}`, "us", "impression", newest),
+      ),
+    );
+    await until(() => service.stats.events >= 40);
+    await service.exploration();
+    const eu = await redis.zrevrange(`${prefix}explore:eu`, 0, -1);
+    const us = await redis.zrevrange(`${prefix}explore:us`, 0, -1);
+    expect(eu[0]).toBe(newest);
+    expect(us).toHaveLength(eu.length);
+    expect(us.at(-1)).toBe(newest);
   });
 });

@@ -5,13 +5,20 @@ import type { StoredEvent } from "../../contracts/event.schema";
 import { decodeEntry, type StreamEntry, toEntries } from "../features/stream-entries";
 import { readUserInterest } from "../features/user-interest.reader";
 import { DEFAULT_FOR_YOU_TIMING, type ForYouTiming, writeForYou } from "../ranking/for-you.writer";
-import { DEFAULT_RANKING_CONFIG, type RankingConfig } from "../ranking/ranking.config";
+import {
+  configFor,
+  DEFAULT_RANKING_CONFIG,
+  type Experiment,
+  type RankingConfig,
+} from "../ranking/ranking.config";
 import { DEFAULT_EXPLORE, type ExploreOptions, writeExploration } from "./explore.writer";
 import { buildFeed } from "./feed.builder";
 import { CheckpointStore } from "./model.checkpoint";
 import type { ModelState } from "./model.state";
-import { RANKER_GROUP, type RankerKeys, rankerKeys } from "./ranker.keys";
+import { DEFAULT_REPLICA, type RankerKeys, rankerGroup, rankerKeys } from "./ranker.keys";
+import { RankerLease } from "./ranker.lease";
 import { ServingModel } from "./serving.model";
+import { feedRequestFor, readUserContext, recentCreatorsOf, withLiveSignals } from "./user.context";
 import { isStrongSignal, outcomeOf, UserSignals } from "./user.signals";
 
 export interface RankerServiceOptions {
@@ -25,6 +32,13 @@ export interface RankerServiceOptions {
   uploadStream: string;
   checkpointPrefix: string;
   consumer?: string;
+  /**
+   * This replica's stable name (RANKER_REPLICA): its own consumer group, so every replica sees
+   * every event. Replicas share the due queue; one of them, the lease holder, writes artefacts.
+   */
+  replica: string;
+  /** The leader's lease; it renews every tick, so this must be several ticks long. */
+  leaseMs: number;
   /** Scheduler period: due users, new uploads, newer checkpoints. */
   tickMs: number;
   checkpointMs: number;
@@ -38,6 +52,8 @@ export interface RankerServiceOptions {
   burstWindowMs: number;
   timing: ForYouTiming;
   ranking: RankingConfig;
+  /** The A/B experiment users are ranked under (RANKING_EXPERIMENT); absent: everyone is control. */
+  experiment?: Experiment;
   explore: ExploreOptions;
 }
 
@@ -50,6 +66,8 @@ export const RANKER_RANKING: RankingConfig = {
 
 export const DEFAULT_RANKER_SERVICE = {
   consumer: undefined,
+  replica: DEFAULT_REPLICA,
+  leaseMs: 15_000,
   tickMs: 1_000,
   checkpointMs: 5 * 60_000,
   trainMs: 10 * 60_000,
@@ -88,6 +106,11 @@ export class RankerService {
   private readonly keys: RankerKeys;
   private readonly store: CheckpointStore;
   private readonly consumer: string;
+  private readonly group: string;
+  private readonly lease: RankerLease;
+  /** Impressions per region and item since start: exploration is per region. */
+  private readonly exposure = new Map<string, Map<number, number>>();
+  private retraining: Promise<void> | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -114,6 +137,18 @@ export class RankerService {
       uploadStream: options.uploadStream,
     });
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}`;
+    this.group = rankerGroup(options.replica);
+    this.lease = new RankerLease(
+      this.redis,
+      this.keys.leader(),
+      `${options.replica}:${this.consumer}`,
+      options.leaseMs,
+    );
+  }
+
+  /** Whether this replica holds the lease: it retrains, checkpoints and writes exploration. */
+  get isLeader(): boolean {
+    return this.lease.isLeader;
   }
 
   get model(): ModelState {
@@ -126,7 +161,7 @@ export class RankerService {
     // From the stream's start: what is still retained trains the embeddings on first start.
     for (let p = 0; p < this.options.partitions; p++) {
       await this.redis
-        .xgroup("CREATE", this.keys.features.stream(p), RANKER_GROUP, "0", "MKSTREAM")
+        .xgroup("CREATE", this.keys.features.stream(p), this.group, "0", "MKSTREAM")
         .catch((error: Error) => {
           if (!error.message.startsWith("BUSYGROUP")) throw error;
         });
@@ -145,7 +180,9 @@ export class RankerService {
     clearTimeout(this.timer);
     await this.loop;
     await this.ticking;
-    if (this.dirty) await this.checkpoint();
+    // A retrain still running is abandoned: what it would add is retrained again next time.
+    if (this.dirty && this.lease.isLeader) await this.checkpoint();
+    await this.lease.release().catch(() => undefined);
     this.redis.disconnect();
     this.reader.disconnect();
   }
@@ -153,7 +190,7 @@ export class RankerService {
   /** Saves the model as the next version; this process then serves that version. */
   async checkpoint(): Promise<number> {
     const state = this.model;
-    const version = await this.store.save({ videoIds: state.catalog.ids, models: state.models });
+    const version = await this.store.save(state.checkpoint());
     state.version = Math.max(state.version, version);
     this.dirty = false;
     this.stats.checkpoints++;
@@ -162,73 +199,73 @@ export class RankerService {
 
   /** Writes `explore:{region}` now; returns how many videos it holds. */
   exploration(): Promise<number> {
-    return writeExploration(this.redis, this.keys, this.model, this.options.explore);
+    return writeExploration(this.redis, this.keys, this.model, this.options.explore, {
+      regional: (region, item) => this.exposure.get(region)?.get(item) ?? 0,
+    });
   }
 
-  /** One pass of the scheduler: model sync, due feeds, and whatever periodic work is due. */
+  /**
+   * One pass of the scheduler: model sync and due feeds on every replica; exploration, retraining
+   * and checkpoints on the leader only. Retraining runs in a worker thread and is not awaited, so
+   * feeds keep being refreshed meanwhile; its result is checkpointed on a later pass.
+   */
   async tick(now = Date.now()): Promise<void> {
-    // New uploads go into exploration at once: a freshly seeded catalog shows up in the feed.
+    const leader = await this.lease.refresh();
     const changed = await this.serving.sync();
-    if (changed || now >= this.nextExplore) {
+    // New uploads go into exploration at once: a freshly seeded catalog shows up in the feed.
+    if (leader && (changed || now >= this.nextExplore)) {
       await this.exploration();
       this.nextExplore = now + this.options.exploreMs;
     }
     await this.refreshDue(now);
-    if (now >= this.nextTrain) {
-      this.model.retrain(
-        [...this.users.values()].map((u) => u.history),
-        this.options.trainEpochs,
-      );
+    if (leader && now >= this.nextTrain && !this.retraining) {
       this.nextTrain = now + this.options.trainMs;
-      this.dirty = true;
+      const sessions = [...this.users.values()].map((u) => u.history);
+      this.retraining = this.model
+        .retrain(sessions, this.options.trainEpochs)
+        .then((swapped) => {
+          if (swapped) this.dirty = true;
+        })
+        .finally(() => {
+          this.retraining = undefined;
+        });
     }
     if (now >= this.nextCheckpoint) {
-      if (this.dirty) await this.checkpoint();
+      if (leader && this.dirty) await this.checkpoint();
       this.nextCheckpoint = now + this.options.checkpointMs;
     }
   }
 
-  /** Ranks one user and replaces `fyp:{user}`; returns the delay until the next refresh. */
+  /** Resolves when the retrain started by a tick (if any) has been swapped in. */
+  async retrained(): Promise<void> {
+    await this.retraining;
+  }
+
+  /**
+   * Ranks one user in their A/B arm and replaces `fyp:{user}`; returns the delay until the next
+   * refresh. The context is Redis's (mirrors, sequence, follows: it survives a restart) joined
+   * with what this process saw on the stream and Redis may not have yet.
+   */
   async refreshUser(userId: string, now = Date.now()): Promise<number> {
     const state = this.model;
     const signals = this.users.get(userId);
-    const region =
-      signals?.region ??
-      (await this.redis.hget(this.keys.regions(), userId)) ??
-      this.options.explore.regions[0] ??
-      "eu";
-    const suppressed = (item: number) => {
-      if (!signals) return false;
-      const meta = state.catalog.get(item);
-      return (
-        meta !== undefined &&
-        (signals.suppressedCreators.has(meta.creatorId) ||
-          signals.suppressedSounds.has(meta.audioId))
-      );
-    };
+    const stored = await readUserContext(this.redis, this.keys, userId, state.catalog, now);
+    const context = signals ? withLiveSignals(stored, signals, now) : stored;
+    const region = signals?.region ?? context.region ?? this.options.explore.regions[0] ?? "eu";
+    const { config, arm } = configFor(this.options.ranking, this.options.experiment, userId);
     const feed = await buildFeed(
       this.redis,
       this.keys,
       state,
-      {
-        userId,
-        region,
-        history: signals?.history ?? [],
-        recentCreators: signals?.recentCreators ?? [],
-        seen: (item) => signals?.seen.has(item) ?? false,
-        suppressed,
-        follows: signals?.follows ?? [],
-      },
-      this.options.ranking,
-      "full",
-      now,
+      feedRequestFor(state.catalog, userId, region, context),
+      { config, now, newestWithoutExploration: true },
     );
     if (signals) {
       signals.served.clear();
       for (const p of feed.placed) signals.served.set(p.candidate.item, p.candidate);
     }
     this.stats.refreshes++;
-    return writeForYou(this.redis, userId, feed.videos, this.options.timing);
+    return writeForYou(this.redis, userId, feed.videos, arm, this.options.timing);
   }
 
   private schedule(delay: number): void {
@@ -270,7 +307,7 @@ export class RankerService {
         const reply = (await this.reader.call(
           "XREADGROUP",
           "GROUP",
-          RANKER_GROUP,
+          this.group,
           this.consumer,
           "COUNT",
           500,
@@ -285,7 +322,7 @@ export class RankerService {
           const entries = toEntries(raw);
           await this.apply(entries);
           if (entries.length > 0) {
-            await this.redis.xack(stream, RANKER_GROUP, ...entries.map((e) => e.id));
+            await this.redis.xack(stream, this.group, ...entries.map((e) => e.id));
           }
         }
       } catch (error) {
@@ -324,7 +361,7 @@ export class RankerService {
         userId,
         history: [...signals.history],
         interest: new Map((interests[u] ?? []).map((a) => [a.member, a.score])),
-        recentCreators: [...signals.recentCreators],
+        recentCreators: recentCreatorsOf(state.catalog, signals.history),
       };
       const userState = state.ranker.state(context);
       let burst = false;
@@ -336,6 +373,7 @@ export class RankerService {
       signals.lastActive = now;
       pipeline.zadd(this.keys.active(), now, userId);
       pipeline.hset(this.keys.regions(), userId, signals.region ?? "eu");
+      if (signals.region) pipeline.sadd(this.keys.regionSet(), signals.region);
       if (firstSeen) pipeline.zadd(this.keys.due(), "NX", now, userId);
       if (burst) pipeline.zadd(this.keys.due(), "LT", now, userId);
     }
@@ -355,10 +393,14 @@ export class RankerService {
     if (item === undefined || !meta) return false;
     const stats = state.stat(item);
     switch (event.type) {
-      case "impression":
+      case "impression": {
         stats.impressions += weight;
         signals.markSeen(item);
+        const regional = this.exposure.get(stored.region) ?? new Map<number, number>();
+        regional.set(item, (regional.get(item) ?? 0) + weight);
+        this.exposure.set(stored.region, regional);
         break;
+      }
       case "play":
         stats.views += weight;
         signals.markSeen(item);
@@ -375,7 +417,7 @@ export class RankerService {
         if (signals.history[signals.history.length - 1] !== item) {
           state.models.coVisitation.observe(signals.history, item);
         }
-        signals.watched(item, meta.creatorId);
+        signals.watched(item, stored.received_at);
         if (event.type === "follow") signals.follows.add(event.creator_id);
         break;
       case "not_interested":

@@ -24,6 +24,7 @@ export async function enqueueRefresh(
     .zadd(keys.due(), "LT", now, userId)
     .zadd(keys.active(), now, userId)
     .hset(keys.regions(), userId, region)
+    .sadd(keys.regionSet(), region)
     .exec();
   return true;
 }

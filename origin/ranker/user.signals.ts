@@ -1,10 +1,10 @@
 import type { StoredEvent } from "../../contracts/event.schema";
 import type { Candidate } from "../ranking/candidate.types";
 import type { Outcome } from "../ranking/two-stage.ranker";
+import type { LiveSignals, ShortTermItem } from "./user.context";
 
 const HISTORY_MAX = 50;
 const SEEN_MAX = 2_000;
-const RECENT_CREATORS = 5;
 
 /** What a stored event says about the video for the ranker heads; undefined: nothing learned. */
 export function outcomeOf(type: StoredEvent["event"]["type"]): Outcome | undefined {
@@ -34,31 +34,39 @@ export function isStrongSignal(type: StoredEvent["event"]["type"]): boolean {
 
 /**
  * One user's recent behaviour as the ranker's own consumer of `ev:{p}` saw it: the watch sequence
- * (short-term embedding and training sessions), what was shown (seen filter), suppressions,
- * follows, and the candidates of the last feed written, so learning sees the rails it was served
- * with. Kept in memory for active users only.
+ * (training sessions, and the short-term sequence until the feature processor has it), what was
+ * shown (seen filter), suppressions, follows, and the candidates of the last feed written, so
+ * learning sees the rails it was served with. Kept in memory for active users only; Redis holds
+ * the same signals for every user (user.context.ts), this covers the batch Redis may not have yet.
  */
-export class UserSignals {
+export class UserSignals implements LiveSignals {
   readonly history: number[] = [];
   readonly seen = new Set<number>();
   readonly suppressedCreators = new Set<string>();
   readonly suppressedSounds = new Set<string>();
   readonly follows = new Set<string>();
-  readonly recentCreators: string[] = [];
   readonly served = new Map<number, Candidate>();
+  /** Item → when last engaged (ms), oldest first by insertion. */
+  private readonly watchedAt = new Map<number, number>();
   private strong: number[] = [];
   lastActive = 0;
   region: string | undefined;
 
-  watched(item: number, creatorId: string | undefined): void {
+  watched(item: number, at: number): void {
     if (this.history[this.history.length - 1] !== item) {
       this.history.push(item);
       if (this.history.length > HISTORY_MAX) this.history.shift();
     }
-    if (creatorId) {
-      this.recentCreators.push(creatorId);
-      if (this.recentCreators.length > RECENT_CREATORS) this.recentCreators.shift();
+    this.watchedAt.delete(item);
+    this.watchedAt.set(item, at);
+    if (this.watchedAt.size > HISTORY_MAX) {
+      const oldest = this.watchedAt.keys().next();
+      if (!oldest.done) this.watchedAt.delete(oldest.value);
     }
+  }
+
+  *recent(): Iterable<ShortTermItem> {
+    for (const [item, at] of this.watchedAt) yield { item, at };
   }
 
   markSeen(item: number): void {

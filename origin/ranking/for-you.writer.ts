@@ -31,13 +31,15 @@ export function jitteredDelay(timing: ForYouTiming, random: () => number): numbe
 
 /**
  * Replaces `fyp:{user}` with `videos` (best first; score = rank, highest first, as the UserFeed
- * object pops with ZPOPMAX) in one MULTI, so a reader never sees half a list; returns the delay
- * after which this user should be re-ranked.
+ * object pops with ZPOPMAX) in one MULTI, so a reader never sees half a list; every member names
+ * the A/B `arm` that ranked it, for the impression. Returns the delay after which this user
+ * should be re-ranked.
  */
 export async function writeForYou(
   redis: Redis,
   userId: string,
   videos: readonly RankedVideo[],
+  arm: string,
   timing: ForYouTiming = DEFAULT_FOR_YOU_TIMING,
   random: () => number = Math.random,
 ): Promise<number> {
@@ -47,7 +49,7 @@ export async function writeForYou(
   if (videos.length > 0) {
     const args = videos.flatMap((video, i) => [
       videos.length - i,
-      encodeForYouMember(video.videoId, video.reason),
+      encodeForYouMember(video.videoId, video.reason, arm),
     ]);
     multi.zadd(key, ...args).pexpire(key, delay + timing.graceMs);
   }

@@ -1,3 +1,4 @@
+import { CONTROL_ARM } from "../../contracts/feed.schema";
 import { hash32 } from "../../contracts/hash";
 
 /** Weights of `w1·p_complete + w2·p_like + w3·p_share + w4·p_follow − w5·p_skip − w6·repetition`. */
@@ -81,7 +82,7 @@ export function configFor(
   experiment: Experiment | undefined,
   userId: string,
 ): { config: RankingConfig; arm: string } {
-  if (!experiment) return { config: base, arm: "control" };
+  if (!experiment) return { config: base, arm: CONTROL_ARM };
   const bucket = bucketOf(experiment.name, userId);
   let start = 0;
   for (const arm of experiment.arms) {
@@ -97,5 +98,5 @@ export function configFor(
     }
     start += arm.permille;
   }
-  return { config: base, arm: "control" };
+  return { config: base, arm: CONTROL_ARM };
 }
