@@ -22,6 +22,8 @@ describe("loadDashboard", () => {
       "feed.latency_ms.le_10": 2,
       "events.accepted": 120,
       "events.rejected": 6,
+      "feed.rank.ok": 30,
+      "feed.rank.failed": 3,
     });
     const data = await loadDashboard(redis, { partitions: 2, windowMinutes: 5, now });
     expect(data.minutes).toEqual([6, 7, 8, 9, 10].map((m) => Date.UTC(2020, 0, 1, 0, m) / 1000));
@@ -41,6 +43,9 @@ describe("loadDashboard", () => {
     expect(chart("feed-latency").p99?.[2]).toBeCloseTo(9.9);
     expect(chart("events").accepted?.[2]).toBe(2);
     expect(chart("events").rejected?.[2]).toBe(0.1);
+    expect(chart("edge-rank").ranked?.[2]).toBe(0.5);
+    expect(chart("edge-rank").failed?.[2]).toBe(0.05);
+    expect(chart("edge-rank")["nothing to rank"]?.[2]).toBeNull();
     expect(Object.keys(chart("stream-lag"))).toEqual(["ev:0", "ev:1"]);
     // Gauges are read now and land in the current minute, which is the last point.
     expect(chart("transcode")["queue depth"]?.[4]).toEqual(expect.any(Number));

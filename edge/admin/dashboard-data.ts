@@ -186,6 +186,16 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       ],
     },
     {
+      id: "edge-rank",
+      title: "Synchronous ranks when fyp:{user} ran out",
+      unit: "/s",
+      series: [
+        { label: "ranked", values: perSecond("feed.rank.ok") },
+        { label: "nothing to rank", values: perSecond("feed.rank.empty") },
+        { label: "failed", values: perSecond("feed.rank.failed") },
+      ],
+    },
+    {
       id: "events",
       title: "Events",
       unit: "/s",

@@ -17,7 +17,8 @@ export function metricsKey(at: number): string {
  * Operator counters, aggregated in the isolate's memory per minute and written to Redis in one
  * pipeline (HINCRBY per field) every 10 s or 1,000 observations, never once per request. Fields:
  * `feed.pages`, `feed.fallback`, `feed.latency_ms.le_{bound}` (non-cumulative buckets, `le_inf`
- * last), `media.{playlist|segment|poster}.{edge-cache|r2|origin}`. Fallback rate per minute is
+ * last), `feed.rank.{ok|empty|failed}` (the UserFeed object's synchronous `/v1/rank` calls),
+ * `media.{playlist|segment|poster}.{edge-cache|r2|origin}`. Fallback rate per minute is
  * `feed.fallback / feed.pages`. An isolate that dies unflushed loses at most its last 10 s.
  */
 export class MetricsBuffer {
