@@ -20,22 +20,27 @@ export class BloomFilter {
   }
 
   add(item: string): void {
-    for (const index of this.indexes(item)) this.bits[index >>> 3]! |= 1 << (index & 7);
+    for (const index of this.indexesOf(item)) this.bits[index >>> 3]! |= 1 << (index & 7);
   }
 
   has(item: string): boolean {
-    for (const index of this.indexes(item)) {
+    for (const index of this.indexesOf(item)) {
       if ((this.bits[index >>> 3]! & (1 << (index & 7))) === 0) return false;
     }
     return true;
   }
 
-  /** Kirsch–Mitzenmacher double hashing: k indexes from two independent 32-bit hashes. */
-  private *indexes(item: string): Generator<number> {
+  /**
+   * The bits `add(item)` sets, bit i being `1 << (i & 7)` of byte `i >>> 3`: Kirsch–Mitzenmacher
+   * double hashing, k indexes from two independent 32-bit hashes.
+   */
+  indexesOf(item: string): number[] {
     const bytes = encoder.encode(item);
     const h1 = murmur3(bytes, 0x9747b28c);
     const h2 = murmur3(bytes, 0x5bd1e995) | 1;
-    for (let i = 0; i < this.hashes; i++) yield ((h1 + Math.imul(i, h2)) >>> 0) % this.size;
+    const indexes: number[] = [];
+    for (let i = 0; i < this.hashes; i++) indexes.push(((h1 + Math.imul(i, h2)) >>> 0) % this.size);
+    return indexes;
   }
 }
 

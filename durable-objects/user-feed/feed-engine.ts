@@ -354,9 +354,11 @@ export class FeedEngine {
     now: number,
   ): void {
     let rotated = false;
-    for (const item of page.items) rotated = this.seen.add(item.id, now) || rotated;
+    for (const item of page.items) {
+      rotated = this.seen.add(item.id, now) || rotated;
+      this.mirror.seenAdded(item.id);
+    }
     this.saveSeen(rotated);
-    if (page.items.length > 0) this.mirror.seenChanged(rotated);
     this.sql.exec(
       "INSERT INTO pages (id, after, session_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
       pageId,
@@ -413,7 +415,7 @@ export class FeedEngine {
 
   /**
    * One MULTI per batch: up to OUTBOX_BATCH impressions plus whatever the mirror has pending, so
-   * a page costs no extra round trip and a replaced mirror hash is never seen empty.
+   * a page costs no extra round trip and a rotating mirror is never seen half-written.
    */
   private async flushPending(): Promise<number> {
     let written = 0;

@@ -1,14 +1,6 @@
-import type { Redis } from "@upstash/redis/cloudflare";
-import {
-  encodeGeneration,
-  RETENTION_MS,
-  type SeenFilter,
-  SeenKeys,
-} from "../../contracts/seen-filter";
+import { RETENTION_MS, type SeenFilter, SeenKeys } from "../../contracts/seen-filter";
 import type { FeedMeta } from "./feed-meta";
-
-/** The transaction a flush queues its commands on (`redis.multi()`). */
-export type RedisTransaction = ReturnType<Redis["multi"]>;
+import { type RedisTransaction, seenMirrorCommands } from "./seen-mirror-commands";
 
 /** Mirror writes due at one flush: queued on its transaction, committed once that succeeded. */
 export interface MirrorWrite {
@@ -16,21 +8,21 @@ export interface MirrorWrite {
   commit(): void;
 }
 
-/** Counters in `meta`: every page that adds ids bumps SEEN_SEQ; a flush records what it wrote. */
-const SEEN_SEQ = "seen_seq";
-const SEEN_ROTATED_SEQ = "seen_rotated_seq";
-const SEEN_MIRRORED_SEQ = "seen_mirrored_seq";
+/** In `meta`: the start of the generation Redis holds in slot 0, absent until the first write. */
+const SEEN_MIRRORED_NEWEST = "seen_mirrored_newest";
 const SUPPRESSED_SEQ = "suppressed_seq";
 const SUPPRESSED_MIRRORED_SEQ = "suppressed_mirrored_seq";
 
+type UnmirroredId = { seq: number; started_at: number; id: string };
+
 /**
- * Keeps `seen:{user}` and `suppressed:{user}` in Redis equal to this object's seen-filter and
- * suppressions, so the origin's rails drop exactly what the page would. What is still to write is
- * tracked by sequence numbers in SQLite, committed with the page or suppression that changed it:
- * a flush that fails leaves them as they were and the next one (the alarm's) writes it all, even
- * after eviction. Only what changed is written: the newest seen generation after a page, the
- * whole hash after a rotation (DEL and HSET in one transaction, so a reader never finds it
- * empty), new suppressions, and HDEL for expired ones.
+ * Keeps the seen mirror (`seen:{user}:0`, `seen:{user}:1`, `seen:{user}`) and `suppressed:{user}`
+ * in Redis equal to this object's seen-filter and suppressions, so the origin's rails drop exactly
+ * what the page would. What is still to write is tracked in SQLite, committed with the page or
+ * suppression that changed it: each id a page adds to the seen-filter gets a `seen_unmirrored`
+ * row, deleted once a flush wrote its bits; `meta` records which generation Redis holds in slot 0;
+ * suppressions carry sequence numbers. A flush that fails leaves all of it as it was and the next
+ * one (the alarm's) writes exactly what is missing, even after eviction.
  */
 export class FeedMirror {
   constructor(
@@ -40,10 +32,14 @@ export class FeedMirror {
     private readonly userId: string,
   ) {}
 
-  /** A page added ids to the seen-filter; `rotated` when that started a new generation. */
-  seenChanged(rotated: boolean): void {
-    const seq = this.meta.next(SEEN_SEQ);
-    if (rotated) this.meta.set(SEEN_ROTATED_SEQ, seq);
+  /** The page just added `id` to the seen-filter's newest generation. */
+  seenAdded(id: string): void {
+    const newest = this.seen.generations[0]!;
+    this.sql.exec(
+      "INSERT INTO seen_unmirrored (started_at, id) VALUES (?, ?)",
+      newest.startedAt,
+      id,
+    );
   }
 
   /** The sequence number of a suppression being written now. */
@@ -66,22 +62,28 @@ export class FeedMirror {
   }
 
   private pendingSeen(): MirrorWrite | null {
-    const seq = this.meta.get(SEEN_SEQ) ?? 0;
-    const mirrored = this.meta.get(SEEN_MIRRORED_SEQ);
-    const newest = this.seen.generations[0];
-    if (!newest || (mirrored !== null && seq <= mirrored)) return null;
-    // An object that has never mirrored (created before the mirror existed) writes it all once.
-    const whole = mirrored === null || (this.meta.get(SEEN_ROTATED_SEQ) ?? 0) > mirrored;
-    const generations = whole ? this.seen.generations : [newest];
-    const fields = Object.fromEntries(generations.map((g) => [g.startedAt, encodeGeneration(g)]));
-    const key = SeenKeys.seen(this.userId);
+    const [newest, ...rest] = this.seen.generations;
+    if (!newest) return null;
+    const held = this.meta.get(SEEN_MIRRORED_NEWEST);
+    const unmirrored = this.sql
+      .exec<UnmirroredId>("SELECT seq, started_at, id FROM seen_unmirrored ORDER BY seq")
+      .toArray();
+    if (held === newest.startedAt && unmirrored.length === 0) return null;
+    const queue = seenMirrorCommands({
+      userId: this.userId,
+      generations: [newest, ...rest],
+      held,
+      unmirrored: (generation) =>
+        unmirrored.filter((row) => row.started_at === generation.startedAt).map((row) => row.id),
+    });
+    const last = unmirrored.at(-1);
     return {
-      queue: (tx) => {
-        if (whole) tx.del(key);
-        tx.hset(key, fields);
-        tx.pexpire(key, RETENTION_MS);
+      queue,
+      commit: () => {
+        this.meta.set(SEEN_MIRRORED_NEWEST, newest.startedAt);
+        // Ids added while the flush was in flight have later seqs and wait for the next one.
+        if (last) this.sql.exec("DELETE FROM seen_unmirrored WHERE seq <= ?", last.seq);
       },
-      commit: () => this.meta.set(SEEN_MIRRORED_SEQ, seq),
     };
   }
 

@@ -24,6 +24,11 @@ export function migrateFeedStorage(sql: SqlStorage): void {
       count INTEGER NOT NULL,
       bits BLOB NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS seen_unmirrored (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      started_at INTEGER NOT NULL,
+      id TEXT NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS suppressed (
       kind TEXT NOT NULL,
       value TEXT NOT NULL,

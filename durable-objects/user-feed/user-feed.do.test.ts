@@ -1,13 +1,21 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
-import { RETENTION_MS, SeenKeys, seenFilterFromMirror } from "../../contracts/seen-filter";
+import {
+  RETENTION_MS,
+  SEEN_SLOTS,
+  SeenFilter,
+  SeenKeys,
+  seenFilterFromMirror,
+} from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { DEAD_URL, rank, redis, seedVideos } from "../../edge/feed/feed.testing";
 import { rankAtOrigin } from "../../edge/feed/origin-rank";
 import { hydrateCandidates } from "../../edge/feed/video-card";
 import { redisFromEnv } from "../../edge/redis/redis.client";
 import { FeedEngine, type FeedEngineDeps, type PageRequest, type PageResult } from "./feed-engine";
+import { FeedMeta } from "./feed-meta";
+import { FeedMirror } from "./feed-mirror";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -51,6 +59,78 @@ async function impressionsOf(pageId: string): Promise<Record<string, unknown>[]>
 async function mirrorHash(key: string): Promise<Record<string, string>> {
   const fields = await redis.hgetall<Record<string, unknown>>(key);
   return Object.fromEntries(Object.entries(fields ?? {}).map(([field, v]) => [field, String(v)]));
+}
+
+/** A slot's bytes through BITFIELD GET: the REST client hands strings back, not raw bytes. */
+async function slotBytes(key: string): Promise<Uint8Array | null> {
+  const length = await redis.strlen(key);
+  if (length === 0) return null;
+  // Through a pipeline: the client's auto-pipelining cannot chain BITFIELD subcommands.
+  const command = redis.pipeline().bitfield(key);
+  for (let byte = 0; byte < length; byte++) command.get("u8", 8 * byte);
+  const [bytes] = await command.exec().exec();
+  return Uint8Array.from(bytes);
+}
+
+/** The seen mirror as the origin reads it: the hash, each slot's bytes and the filter they make. */
+async function seenMirror(userId: string) {
+  const fields = await mirrorHash(SeenKeys.seen(userId));
+  const slots = await Promise.all(
+    SEEN_SLOTS.map((slot) => slotBytes(SeenKeys.seenBits(userId, slot))),
+  );
+  return { fields, slots, filter: seenFilterFromMirror(fields, slots) };
+}
+
+/** Expects the mirror to be the object's seen-filter byte for byte, newest generation in slot 0. */
+async function expectMirrorOf(userId: string, storage: DurableObjectStorage) {
+  const stored = storage.sql
+    .exec<{ started_at: number; count: number; bits: ArrayBuffer }>(
+      "SELECT started_at, count, bits FROM seen ORDER BY started_at DESC",
+    )
+    .toArray();
+  const mirror = await seenMirror(userId);
+  expect(mirror.slots).toEqual(SEEN_SLOTS.map((slot) => toBytes(stored[slot]?.bits)));
+  expect(mirror.fields).toEqual(
+    Object.fromEntries(
+      stored.flatMap((generation, slot) => [
+        [`${slot}:started`, String(generation.started_at)],
+        [`${slot}:count`, String(generation.count)],
+      ]),
+    ),
+  );
+  return mirror;
+}
+
+function toBytes(buffer: ArrayBuffer | undefined): Uint8Array | null {
+  return buffer ? new Uint8Array(buffer) : null;
+}
+
+function unmirroredIds(storage: DurableObjectStorage): number {
+  return storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM seen_unmirrored").one().n;
+}
+
+/**
+ * Runs `serve` and returns the size of the seen-mirror commands it sent in MULTI bodies (every
+ * argument's length, as Redis receives it), passing each request on to the real fetch.
+ */
+async function seenMirrorBytes(serve: () => Promise<void>): Promise<number> {
+  const realFetch = globalThis.fetch;
+  let bytes = 0;
+  globalThis.fetch = (input, init) => {
+    if (String(input).endsWith("/multi-exec") && typeof init?.body === "string") {
+      for (const command of JSON.parse(init.body) as unknown[][]) {
+        if (!String(command[1]).startsWith("seen:")) continue;
+        bytes += command.reduce<number>((sum, arg) => sum + String(arg).length, 0);
+      }
+    }
+    return realFetch(input, init);
+  };
+  try {
+    await serve();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  return bytes;
 }
 
 describe("UserFeed", () => {
@@ -198,25 +278,41 @@ describe("UserFeed A/B arm on impressions", () => {
 });
 
 describe("UserFeed Redis mirror of seen and suppressed", () => {
-  it("mirrors every served video to seen:{user} after the page", async () => {
-    const ids = await seedVideos("mirror", 40);
+  it("mirrors each page as the bits its videos set, byte for byte, in about 1 KB", async () => {
+    const ids = await seedVideos("mirror", 48);
     await rank(CatalogKeys.forYou("d-mirror"), ids);
-    const stub = stubFor("d-mirror");
-    const first = expectPage(await stub.page(request("d-mirror")));
-    const second = expectPage(await stub.page(request("d-mirror", first.pageId)));
-    await stub.flush();
-    const served = [...first.items, ...second.items].map((item) => item.id);
-    const mirrored = seenFilterFromMirror(await mirrorHash(SeenKeys.seen("d-mirror")));
-    const now = Date.now();
-    expect(served.filter((id) => !mirrored.has(id, now))).toEqual([]);
-    // 16 ids in a 12 KiB filter: a false positive among the other 24 is ~1e-19 likely.
-    const unserved = ids.filter((id) => !served.includes(id));
-    expect(unserved.filter((id) => mirrored.has(id, now))).toEqual([]);
-    const ttl = await redis.pttl(SeenKeys.seen("d-mirror"));
-    expect(ttl).toBeGreaterThan(RETENTION_MS - 60_000);
+    await runInDurableObject(stubFor("d-mirror"), async (_, state) => {
+      const engine = new FeedEngine(state.storage, deps("d-mirror"));
+      const served: string[] = [];
+      const sent: number[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        sent.push(
+          await seenMirrorBytes(async () => {
+            const page = expectPage(await engine.page(request("d-mirror", after)));
+            served.push(...page.items.map((item) => item.id));
+            after = page.pageId;
+            await engine.flush();
+          }),
+        );
+      }
+      console.info(`seen mirror: ${sent.join(", ")} bytes of commands for 5 pages of 8 videos`);
+      // The first page writes the young generation whole (its non-zero words), the rest bits only.
+      expect(Math.max(...sent.slice(1))).toBeLessThan(2_048);
+      const mirror = await expectMirrorOf("d-mirror", state.storage);
+      const now = Date.now();
+      expect(served.filter((id) => !mirror.filter.has(id, now))).toEqual([]);
+      // 40 ids in a 12 KiB filter: a false positive among the other 8 is ~1e-14 likely.
+      const unserved = ids.filter((id) => !served.includes(id));
+      expect(unserved.filter((id) => mirror.filter.has(id, now))).toEqual([]);
+      for (const key of [SeenKeys.seen("d-mirror"), SeenKeys.seenBits("d-mirror", 0)]) {
+        expect(await redis.pttl(key)).toBeGreaterThan(RETENTION_MS - 60_000);
+      }
+      expect(unmirroredIds(state.storage)).toBe(0);
+    });
   });
 
-  it("replaces the whole seen:{user} hash when a generation rotates out", async () => {
+  it("moves the older generation to slot 1 when one rotates in, and drops one past 30 days", async () => {
     const ids = await seedVideos("rotate", 30);
     const fyp = CatalogKeys.forYou("d-rotate");
     await runInDurableObject(stubFor("d-rotate"), async (_, state) => {
@@ -225,7 +321,7 @@ describe("UserFeed Redis mirror of seen and suppressed", () => {
       const engine = new FeedEngine(state.storage, deps("d-rotate", { now: () => clock }));
       const served: string[] = [];
       let after: string | null = null;
-      const fields: string[][] = [];
+      const startedAts: string[][] = [];
       // Three pages 16 days apart: a new generation each time, the first one 32 days old by the
       // third page and so dropped.
       for (let i = 0; i < 3; i++) {
@@ -234,20 +330,144 @@ describe("UserFeed Redis mirror of seen and suppressed", () => {
         served.push(...page.items.map((item) => item.id));
         after = page.pageId;
         await engine.flush();
-        fields.push(Object.keys(await mirrorHash(SeenKeys.seen("d-rotate"))).sort());
+        const mirror = await expectMirrorOf("d-rotate", state.storage);
+        startedAts.push([mirror.fields["0:started"] ?? "", mirror.fields["1:started"] ?? ""]);
         clock += 16 * DAY_MS;
       }
-      const generation = (days: number) => String(started + days * DAY_MS);
-      expect(fields).toEqual([
-        [generation(0)],
-        [generation(0), generation(16)].sort(),
-        [generation(16), generation(32)].sort(),
+      const day = (days: number) => String(started + days * DAY_MS);
+      expect(startedAts).toEqual([
+        [day(0), ""],
+        [day(16), day(0)],
+        [day(32), day(16)],
       ]);
-      const mirrored = seenFilterFromMirror(await mirrorHash(SeenKeys.seen("d-rotate")));
+      const { filter } = await seenMirror("d-rotate");
       const at = started + 32 * DAY_MS;
       // The first page's videos are forgotten (older than 30 days), the later pages' are not.
-      expect(served.slice(8).filter((id) => !mirrored.has(id, at))).toEqual([]);
-      expect(served.slice(0, 8).filter((id) => mirrored.has(id, at))).toEqual([]);
+      expect(served.slice(8).filter((id) => !filter.has(id, at))).toEqual([]);
+      expect(served.slice(0, 8).filter((id) => filter.has(id, at))).toEqual([]);
+    });
+  });
+
+  it("writes exactly the bits failed flushes left, across a rotation, on the next flush", async () => {
+    await rank(CatalogKeys.forYou("d-seenretry"), await seedVideos("seenretry", 8));
+    const pool = await fallbackItems("seenretry-fb", 24);
+    const stub = stubFor("d-seenretry");
+    const started = Date.now();
+    let clock = started;
+    const served: string[] = [];
+    let after: string | null = null;
+    await runInDurableObject(stub, async (_, state) => {
+      const online = new FeedEngine(state.storage, deps("d-seenretry", { now: () => clock }));
+      const page = expectPage(await online.page(request("d-seenretry")));
+      served.push(...page.items.map((item) => item.id));
+      after = page.pageId;
+      await online.flush();
+    });
+    const before = await seenMirror("d-seenretry");
+    await runInDurableObject(stub, async (_, state) => {
+      const offline = new FeedEngine(
+        state.storage,
+        deps("d-seenretry", {
+          now: () => clock,
+          redis: redisFromEnv({ ...env, UPSTASH_REDIS_REST_URL: DEAD_URL }),
+        }),
+      );
+      // One page into the mirrored generation, then one 16 days later that starts a new one.
+      for (const days of [0, 16]) {
+        clock = started + days * DAY_MS;
+        const page = expectPage(
+          await offline.page({
+            ...request("d-seenretry", after),
+            fallback: { items: pool, cause: "redis_unreachable" },
+          }),
+        );
+        served.push(...page.items.map((item) => item.id));
+        after = page.pageId;
+        await offline.flush();
+      }
+      expect(await state.storage.getAlarm()).not.toBeNull();
+      expect(unmirroredIds(state.storage)).toBe(16);
+    });
+    expect(await seenMirror("d-seenretry")).toEqual(before);
+    // After eviction, as the alarm would: the older generation gets page 2's bits, then moves.
+    await runInDurableObject(stub, async (_, state) => {
+      const revived = new FeedEngine(state.storage, deps("d-seenretry", { now: () => clock }));
+      await revived.flush();
+      const mirror = await expectMirrorOf("d-seenretry", state.storage);
+      expect(served.filter((id) => !mirror.filter.has(id, clock))).toEqual([]);
+      expect(unmirroredIds(state.storage)).toBe(0);
+    });
+  });
+
+  it("writes both generations whole on an object's first mirror, replacing what was there", async () => {
+    const pool = await fallbackItems("firstmirror-fb", 16);
+    const user = "d-firstmirror";
+    // What the mirror's first layout left: one hash field per generation, base64 bits.
+    await redis.hset(SeenKeys.seen(user), { "1700000000000": "8:AAAA" });
+    await runInDurableObject(stubFor(user), async (_, state) => {
+      const started = Date.now();
+      let clock = started;
+      const offline = new FeedEngine(
+        state.storage,
+        deps(user, {
+          now: () => clock,
+          redis: redisFromEnv({ ...env, UPSTASH_REDIS_REST_URL: DEAD_URL }),
+        }),
+      );
+      let after: string | null = null;
+      for (const days of [0, 16]) {
+        clock = started + days * DAY_MS;
+        const page = expectPage(
+          await offline.page({
+            ...request(user, after),
+            fallback: { items: pool, cause: "redis_unreachable" },
+          }),
+        );
+        after = page.pageId;
+      }
+      const online = new FeedEngine(state.storage, deps(user, { now: () => clock }));
+      await online.flush();
+      const mirror = await expectMirrorOf(user, state.storage);
+      expect(mirror.filter.generations.map((g) => g.startedAt)).toEqual([
+        started + 16 * DAY_MS,
+        started,
+      ]);
+      expect(pool.filter((item) => !mirror.filter.has(item.id, clock))).toEqual([]);
+    });
+  });
+
+  it("catches up on a long outage by writing the generation whole, not every bit", async () => {
+    const user = "d-longoutage";
+    await runInDurableObject(stubFor(user), async (_, state) => {
+      const meta = new FeedMeta(state.storage.sql);
+      const seen = new SeenFilter();
+      const mirror = new FeedMirror(state.storage.sql, meta, seen, user);
+      const serve = (ids: readonly string[]) => {
+        for (const id of ids) {
+          seen.add(id, Date.now());
+          mirror.seenAdded(id);
+        }
+      };
+      const flush = async () => {
+        const write = mirror.pending(Date.now());
+        if (!write) return;
+        const tx = redis.multi();
+        write.queue(tx);
+        await tx.exec();
+        write.commit();
+      };
+      serve(Array.from({ length: 8 }, (_, i) => `outage-first-${i}`));
+      await flush();
+      // 2,000 ids that never reached Redis: ~14,000 single-bit SETs, some 250 KB of JSON.
+      const missed = Array.from({ length: 2_000 }, (_, i) => `outage-missed-${i}`);
+      serve(missed);
+      const sent = await seenMirrorBytes(flush);
+      console.info(`seen mirror: ${sent} bytes of commands to catch up on 2,000 ids`);
+      expect(sent).toBeLessThan(100_000);
+      expect(await slotBytes(SeenKeys.seenBits(user, 0))).toEqual(seen.generations[0]!.filter.bits);
+      const { filter } = await seenMirror(user);
+      expect(missed.filter((id) => !filter.has(id, Date.now()))).toEqual([]);
+      expect(unmirroredIds(state.storage)).toBe(0);
     });
   });
 

@@ -10,12 +10,13 @@ import {
   type RankResponse,
   RankResponseSchema,
 } from "../../contracts/rank.schema";
-import { encodeGeneration, SeenFilter, SeenKeys } from "../../contracts/seen-filter";
+import { SeenFilter, SeenKeys } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { testS3Config } from "../dev/test-s3";
 import type { ModelState } from "../ranker/model.state";
 import type { RankerService } from "../ranker/ranker.service";
 import { rankerService, seedCatalog, until } from "../ranker/ranker.testing";
+import { writeSeenMirror } from "../ranker/seen-mirror.testing";
 import { startServingModel } from "../ranker/serving.provider";
 import { bucketOf, type Experiment } from "../ranking/ranking.config";
 import { createS3Client } from "../storage/s3.client";
@@ -202,8 +203,7 @@ describe("POST /v1/rank", () => {
     const now = Date.now();
     const seen = new SeenFilter();
     for (const video of ids("A").slice(0, 5)) seen.add(video, now);
-    const generation = seen.generations[0]!;
-    await redis.hset(SeenKeys.seen(user), generation.startedAt, encodeGeneration(generation));
+    await writeSeenMirror(redis, user, seen);
     await redis.hset(SeenKeys.suppressed(user), {
       [`creator_id:${prefix}B`]: now + 3_600_000,
       // Ran out a moment ago: C is back.

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { parseForYouMember } from "../../contracts/feed.schema";
-import { encodeGeneration, SeenFilter, SeenKeys } from "../../contracts/seen-filter";
+import { SeenFilter } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
 import { testS3Config } from "../dev/test-s3";
 import { FeatureProcessor } from "../features/feature-processor";
@@ -16,6 +16,7 @@ import {
   TEST_PARTITIONS,
   until,
 } from "./ranker.testing";
+import { writeSeenMirror } from "./seen-mirror.testing";
 
 const redisUrl = inject("redisUrl");
 const redis = new Redis(redisUrl);
@@ -147,8 +148,7 @@ describe("ranker role", () => {
     const now = Date.now();
     const seen = new SeenFilter();
     for (const n of [0, 1, 2]) seen.add(`${prefix}A-${n}`, now);
-    const generation = seen.generations[0]!;
-    await redis.hset(SeenKeys.seen(user), generation.startedAt, encodeGeneration(generation));
+    await writeSeenMirror(redis, user, seen);
     await redis.zadd(`${prefix}follows:${user}`, now, `${prefix}C`);
 
     await service.refreshUser(user);

@@ -1,9 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { encodeGeneration, SeenFilter, SeenKeys } from "../../contracts/seen-filter";
+import {
+  fullLengthSet,
+  GENERATION_MS,
+  generationFields,
+  idBitSets,
+  SeenFilter,
+  SeenKeys,
+  wholeGenerationSets,
+} from "../../contracts/seen-filter";
 import { RECENT_WINDOW_MS } from "../features/feature-keys";
 import { rankerKeys } from "./ranker.keys";
+import { bitfieldArgs, writeSeenMirror } from "./seen-mirror.testing";
 import {
   feedRequestFor,
   hidesVideo,
@@ -38,15 +47,11 @@ function catalogOf(prefix: string, count: number): VideoCatalog {
   return catalog;
 }
 
-async function writeSeenMirror(userId: string, videoIds: readonly string[], now: number) {
+/** A seen mirror of one generation holding `videoIds`, written as the edge writes it. */
+async function writeSeenIds(userId: string, videoIds: readonly string[], now: number) {
   const filter = new SeenFilter();
   for (const id of videoIds) filter.add(id, now);
-  const generation = filter.generations[0]!;
-  await redis.hset(
-    SeenKeys.seen(userId),
-    String(generation.startedAt),
-    encodeGeneration(generation),
-  );
+  await writeSeenMirror(redis, userId, filter);
 }
 
 describe("readUserContext", () => {
@@ -58,7 +63,7 @@ describe("readUserContext", () => {
     const now = Date.now();
     const item = (n: number) => catalog.lookup(`${prefix}v${n}`)!;
 
-    await writeSeenMirror(user, [`${prefix}v5`], now - MINUTE);
+    await writeSeenIds(user, [`${prefix}v5`], now - MINUTE);
     await redis.hset(SeenKeys.suppressed(user), {
       "creator_id:c1": now + MINUTE,
       "audio_id:s0": now + MINUTE,
@@ -115,6 +120,60 @@ describe("readUserContext", () => {
     expect(context.follows.size).toBe(0);
     expect(context.region).toBeUndefined();
     expect(hidesVideo(context, undefined)(`${prefix}v0`)).toBe(false);
+  });
+});
+
+describe("reading the seen mirror", () => {
+  it("answers exactly as the edge's filter after bit-by-bit pages and a rotation", async () => {
+    const user = `uc${randomUUID().slice(0, 8)}-bits`;
+    const [newestKey, olderKey] = [SeenKeys.seenBits(user, 0), SeenKeys.seenBits(user, 1)];
+    const now = Date.now();
+    const started = now - GENERATION_MS - MINUTE;
+    const seen = new SeenFilter();
+    const serve = (ids: readonly string[], at: number) => {
+      for (const id of ids) seen.add(id, at);
+    };
+    const ids = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}-${i}`);
+
+    // The object's first write, then pages as single bits, as the edge's BITFIELD writes them.
+    serve(ids("first", 8), started);
+    await writeSeenMirror(redis, user, seen);
+    const pages = ids("paged", 9_000);
+    serve(pages, started + MINUTE);
+    const older = seen.generations[0]!;
+    const perPage = redis.pipeline();
+    for (let i = 0; i < pages.length; i += 8) {
+      const page = pages.slice(i, i + 8);
+      perPage.call("BITFIELD", newestKey, ...bitfieldArgs(idBitSets(older.filter, page)));
+    }
+    await perPage.exec();
+    await redis.hset(SeenKeys.seen(user), generationFields(0, older));
+    // 15 days on a new generation starts: slot 0 moves to slot 1 in the same transaction.
+    serve(ids("rotated", 8), now);
+    const newest = seen.generations[0]!;
+    await redis
+      .multi()
+      .call("BITFIELD", newestKey, ...bitfieldArgs([fullLengthSet(older.filter)]))
+      .rename(newestKey, olderKey)
+      .call("BITFIELD", newestKey, ...bitfieldArgs(wholeGenerationSets(newest.filter)))
+      .hset(SeenKeys.seen(user), { ...generationFields(0, newest), ...generationFields(1, older) })
+      .exec();
+
+    expect(await redis.getBuffer(newestKey)).toEqual(Buffer.from(newest.filter.bits));
+    expect(await redis.getBuffer(olderKey)).toEqual(Buffer.from(older.filter.bits));
+    const context = await readUserContext(redis, rankerKeys(`${user}-`), user, undefined, now);
+    let falsePositives = 0;
+    for (const id of [
+      ...ids("first", 8),
+      ...pages,
+      ...ids("rotated", 8),
+      ...ids("other", 20_000),
+    ]) {
+      expect(context.seenVideo(id)).toBe(seen.has(id, now));
+      if (id.startsWith("other") && seen.has(id, now)) falsePositives++;
+    }
+    // 9,008 ids in 12 KiB: ~0.5 % of other ids collide, and the origin must skip those too.
+    expect(falsePositives).toBeGreaterThan(0);
   });
 });
 

@@ -58,8 +58,9 @@ const SUPPRESSION_KINDS = {
 /**
  * Reads one user's stored context in one round trip: the edge's seen and suppressed mirrors
  * (un-prefixed: the edge knows no prefix), the processor's short-term sequence and follows, and
- * the stored region. Recent videos the catalog does not hold live are left out; without a
- * catalog (no model loaded yet) the sequence is empty.
+ * the stored region. One MULTI, so the seen mirror's hash and its two generations come from the
+ * same moment even while the edge rotates them. Recent videos the catalog does not hold live are
+ * left out; without a catalog (no model loaded yet) the sequence is empty.
  */
 export async function readUserContext(
   redis: Redis,
@@ -70,18 +71,25 @@ export async function readUserContext(
 ): Promise<UserFeedContext> {
   const replies =
     (await redis
-      .pipeline()
+      .multi()
       .hgetall(SeenKeys.seen(userId))
+      .getBuffer(SeenKeys.seenBits(userId, 0))
+      .getBuffer(SeenKeys.seenBits(userId, 1))
       .hgetall(SeenKeys.suppressed(userId))
       .zrangebyscore(keys.features.recent(userId), now - RECENT_WINDOW_MS, "+inf", "WITHSCORES")
       .zrevrange(keys.features.follows(userId), 0, FOLLOWS_READ - 1)
       .hget(keys.regions(), userId)
       .exec()) ?? [];
-  const [seen, suppressed, recent, follows, region] = replies.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
-  const filter = seenFilterFromMirror(seen as Record<string, string> | null);
+  const [seen, newest, older, suppressed, recent, follows, region] = replies.map(
+    ([error, value]) => {
+      if (error) throw error;
+      return value;
+    },
+  );
+  const filter = seenFilterFromMirror(seen as Record<string, string> | null, [
+    newest as Buffer | null,
+    older as Buffer | null,
+  ]);
   return {
     recent: catalog ? shortTermItems(catalog, (recent as string[] | null) ?? []) : [],
     seenVideo: (videoId) => filter.has(videoId, now),
