@@ -28,8 +28,13 @@ const SOCIAL_CREATORS = 10;
 export interface FeedRequest {
   userId: string;
   region: string;
-  /** Recent watches, oldest first (dense items). */
+  /**
+   * The sequence retrieval and the short-term embedding start from, oldest first (dense items):
+   * the last 30 minutes, or for a returning user the tail of their long-term history.
+   */
   history: readonly number[];
+  /** Engagements over weeks, oldest first: the long-term embedding. */
+  longHistory?: readonly number[];
   recentCreators: readonly string[];
   seen: (item: number) => boolean;
   suppressed: (item: number) => boolean;
@@ -80,6 +85,7 @@ export async function buildFeed(
   const context: UserContext = {
     userId: request.userId,
     history: request.history,
+    longHistory: request.longHistory,
     interest,
     recentCreators: request.recentCreators,
   };

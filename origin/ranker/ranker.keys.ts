@@ -12,6 +12,10 @@ export function rankerGroup(replica: string): string {
 
 export const DEFAULT_REPLICA = "0";
 
+/** The long-term history: 200 engagements over at most 30 days. */
+export const LONG_HISTORY_MAX = 200;
+export const LONG_HISTORY_MS = 30 * 24 * 3_600_000;
+
 export type RankerKeys = ReturnType<typeof rankerKeys>;
 
 /**
@@ -30,6 +34,12 @@ export function rankerKeys(prefix: string) {
     regions: () => `${prefix}ranker:regions`,
     /** Set of every region a user was seen in: where `explore:{region}` is written. */
     regionSet: () => `${prefix}ranker:region-set`,
+    /**
+     * Sorted set video id → when the user last engaged with it (ms): the newest LONG_HISTORY_MAX
+     * engagements of the last LONG_HISTORY_MS, the long-term embedding's input. Every replica
+     * writes the same (member, event time) pairs, so concurrent writers agree.
+     */
+    longHistory: (userId: string) => `${prefix}ranker:history:${userId}`,
     /** The replica holding it retrains, checkpoints and writes exploration (RankerLease). */
     leader: () => `${prefix}ranker:leader`,
     /** One refresh request per user per coalescing window passes this SET NX. */

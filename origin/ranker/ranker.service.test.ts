@@ -258,4 +258,33 @@ describe("ranker role", () => {
     expect(us).toHaveLength(eu.length);
     expect(us.at(-1)).toBe(newest);
   });
+
+  it("keeps a long-term history from engagement and ranks a returning user personally from it", async () => {
+    const prefix = prefixed();
+    await seedCatalog(redis, prefix, ["A", "B", "C"], 6);
+    const service = await started(prefix);
+    const user = `${prefix}returning`;
+    const hoursAgo = Date.now() - 3 * 3_600_000;
+    const liked = [0, 1, 2].map((n) => `${prefix}A-${n}`);
+    await appendEvents(
+      redis,
+      prefix,
+      liked.map((id, n) => ({ ...stored(user, "eu", "like", id), received_at: hoursAgo + n })),
+    );
+    await until(() => service.stats.events >= liked.length);
+    expect(await redis.zrange(`${prefix}ranker:history:${user}`, 0, -1)).toEqual(liked);
+
+    // As after a restart: nothing in memory, nothing in the last 30 minutes, only the history.
+    service.users.delete(user);
+    await service.refreshUser(user);
+    const ranked = await members(user);
+    expect(ranked.some((m) => m.reason === "ann")).toBe(true);
+    expect(ranked.map((m) => m.id)).not.toContain(liked[0]);
+    const unseenA = ranked.slice(0, 5).filter((m) => m.id.startsWith(`${prefix}A-`));
+    expect(unseenA.length).toBeGreaterThanOrEqual(2);
+
+    const stranger = `${prefix}stranger`;
+    await service.refreshUser(stranger);
+    expect((await members(stranger)).some((m) => m.reason === "ann")).toBe(false);
+  });
 });

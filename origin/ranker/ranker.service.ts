@@ -15,11 +15,18 @@ import { DEFAULT_EXPLORE, type ExploreOptions, writeExploration } from "./explor
 import { buildFeed } from "./feed.builder";
 import { CheckpointStore } from "./model.checkpoint";
 import type { ModelState } from "./model.state";
-import { DEFAULT_REPLICA, type RankerKeys, rankerGroup, rankerKeys } from "./ranker.keys";
+import {
+  DEFAULT_REPLICA,
+  LONG_HISTORY_MAX,
+  LONG_HISTORY_MS,
+  type RankerKeys,
+  rankerGroup,
+  rankerKeys,
+} from "./ranker.keys";
 import { RankerLease } from "./ranker.lease";
 import { ServingModel } from "./serving.model";
 import { feedRequestFor, readUserContext, recentCreatorsOf, withLiveSignals } from "./user.context";
-import { isStrongSignal, outcomeOf, UserSignals } from "./user.signals";
+import { isEngagement, isStrongSignal, outcomeOf, UserSignals } from "./user.signals";
 
 export interface RankerServiceOptions {
   redisUrl: string;
@@ -365,10 +372,20 @@ export class RankerService {
       };
       const userState = state.ranker.state(context);
       let burst = false;
+      const longHistory = this.keys.longHistory(userId);
+      let engaged = false;
       for (const stored of events) {
         this.stats.events++;
         signals.region = stored.region;
         burst = this.observe(state, signals, stored, userState, now) || burst;
+        if (isEngagement(stored.event.type)) {
+          pipeline.zadd(longHistory, stored.received_at, stored.event.video_id);
+          engaged = true;
+        }
+      }
+      if (engaged) {
+        pipeline.zremrangebyrank(longHistory, 0, -LONG_HISTORY_MAX - 1);
+        pipeline.pexpire(longHistory, LONG_HISTORY_MS);
       }
       signals.lastActive = now;
       pipeline.zadd(this.keys.active(), now, userId);

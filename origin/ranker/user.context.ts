@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { SeenKeys, seenFilterFromMirror } from "../../contracts/seen-filter";
 import { RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "../features/feature-keys";
 import type { FeedRequest } from "./feed.builder";
-import type { RankerKeys } from "./ranker.keys";
+import { LONG_HISTORY_MAX, type RankerKeys } from "./ranker.keys";
 import type { VideoCatalog, VideoMeta } from "./video.catalog";
 
 /** The repetition penalty looks at the creators of this many most recent videos. */
@@ -12,6 +12,11 @@ const RECENT_CREATORS = 5;
  * creators, so follows beyond the newest few hundred would almost never place a video.
  */
 const FOLLOWS_READ = 500;
+/**
+ * A returning user with nothing in the last 30 minutes starts from the tail of their long-term
+ * history: personal at once, not a cold start.
+ */
+const RETURNING_SEQUENCE = 10;
 
 /** One video of the short-term sequence: its dense item and when the user last engaged (ms). */
 export interface ShortTermItem {
@@ -29,6 +34,8 @@ export interface Suppressions {
 export interface UserFeedContext {
   /** The short-term sequence, oldest first, within the last RECENT_WINDOW_MS. */
   recent: readonly ShortTermItem[];
+  /** Engagements over weeks (`ranker:history:{user}`), oldest first, as live items. */
+  longTerm: readonly number[];
   /** The edge's seen-filter as mirrored: it answers exactly as the edge (false positives too). */
   seenVideo: (videoId: string) => boolean;
   /** Items known seen from elsewhere (the ranker's own events, a request's `exclude`). */
@@ -79,8 +86,9 @@ export async function readUserContext(
       .zrangebyscore(keys.features.recent(userId), now - RECENT_WINDOW_MS, "+inf", "WITHSCORES")
       .zrevrange(keys.features.follows(userId), 0, FOLLOWS_READ - 1)
       .hget(keys.regions(), userId)
+      .zrange(keys.longHistory(userId), -LONG_HISTORY_MAX, -1)
       .exec()) ?? [];
-  const [seen, newest, older, suppressed, recent, follows, region] = replies.map(
+  const [seen, newest, older, suppressed, recent, follows, region, long] = replies.map(
     ([error, value]) => {
       if (error) throw error;
       return value;
@@ -92,6 +100,7 @@ export async function readUserContext(
   ]);
   return {
     recent: catalog ? shortTermItems(catalog, (recent as string[] | null) ?? []) : [],
+    longTerm: catalog ? liveItems(catalog, (long as string[] | null) ?? []) : [],
     seenVideo: (videoId) => filter.has(videoId, now),
     seenItems: new Set(),
     suppressed: activeSuppressions((suppressed as Record<string, string> | null) ?? {}, now),
@@ -108,6 +117,13 @@ function shortTermItems(catalog: VideoCatalog, flat: readonly string[]): ShortTe
     if (item !== undefined && catalog.get(item)) items.push({ item, at: Number(flat[i + 1]) });
   }
   return items.slice(-RECENT_MAX_VIDEOS);
+}
+
+function liveItems(catalog: VideoCatalog, ids: readonly string[]): number[] {
+  return ids.flatMap((id) => {
+    const item = catalog.lookup(id);
+    return item !== undefined && catalog.get(item) ? [item] : [];
+  });
 }
 
 /** `{kind}:{value}` → until (ms); suppressions that ran out and fields of unknown kinds are dropped. */
@@ -138,6 +154,10 @@ export function withLiveSignals(
   return {
     ...context,
     recent: mergeShortTerm([context.recent, live.recent()], now),
+    longTerm: appendNew(
+      context.longTerm,
+      [...live.recent()].map((r) => r.item),
+    ),
     seenItems: new Set([...context.seenItems, ...live.seen]),
     suppressed: {
       creators: new Set([...context.suppressed.creators, ...live.suppressedCreators]),
@@ -164,6 +184,12 @@ export function withRequest(
     recent: mergeShortTerm([context.recent, recent.map((item) => ({ item, at: now }))], now),
     seenItems: new Set([...context.seenItems, ...exclude]),
   };
+}
+
+/** `base` then the items of `newer` it lacks, in order: what the stream saw after Redis did. */
+function appendNew(base: readonly number[], newer: readonly number[]): number[] {
+  const known = new Set(base);
+  return [...base, ...newer.filter((item) => !known.has(item))].slice(-LONG_HISTORY_MAX);
 }
 
 /**
@@ -200,7 +226,8 @@ export function feedRequestFor(
   region: string,
   context: UserFeedContext,
 ): FeedRequest {
-  const history = context.recent.map((r) => r.item);
+  const recent = context.recent.map((r) => r.item);
+  const history = recent.length > 0 ? recent : context.longTerm.slice(-RETURNING_SEQUENCE);
   const watched = new Set(history);
   const mirrored = new Map<number, boolean>();
   const seen = (item: number) => {
@@ -221,6 +248,7 @@ export function feedRequestFor(
     userId,
     region,
     history,
+    longHistory: context.longTerm,
     recentCreators: recentCreatorsOf(catalog, history),
     seen,
     suppressed,

@@ -27,6 +27,17 @@ export function outcomeOf(type: StoredEvent["event"]["type"]): Outcome | undefin
   }
 }
 
+/** Positive engagement: the sequences, the co-engagement graph and the long-term history. */
+export function isEngagement(type: StoredEvent["event"]["type"]): boolean {
+  return (
+    type === "complete" ||
+    type === "like" ||
+    type === "share" ||
+    type === "follow" ||
+    type === "comment"
+  );
+}
+
 /** Likes and skips are the strong signals: a burst of them makes the user's feed due at once. */
 export function isStrongSignal(type: StoredEvent["event"]["type"]): boolean {
   return type === "like" || type === "skip" || type === "not_interested" || type === "share";

@@ -25,6 +25,8 @@ export interface UserContext {
   userId: string;
   /** Recently watched videos as dense indices, oldest first (short-term sequence). */
   history: readonly number[];
+  /** Engagements over weeks, oldest first (long-term embedding); `history` when absent. */
+  longHistory?: readonly number[];
   /** Short-term interest from the feature processor: `c:{creator}`, `s:{sound}`, `h:{tag}`. */
   interest: ReadonlyMap<string, number>;
   /** Creators of the user's most recent videos, newest last, for the repetition penalty. */

@@ -28,7 +28,7 @@ export function userState(
   return {
     context,
     shortTerm: sequence.userVector(context.history),
-    longTerm: sequence.longTermVector(context.history),
+    longTerm: sequence.longTermVector(context.longHistory ?? context.history),
     related: coVisitation.scoreHistory(context.history, weights, new Map()),
     interestMax,
   };
