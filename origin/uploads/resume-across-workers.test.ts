@@ -4,33 +4,21 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { type RunningOrigin, startOrigin } from "../api/origin.server";
-import type { OriginConfig } from "../config/config";
 import { waitForHealthy } from "../dev/stack-processes";
-import { testS3Config } from "../dev/test-s3";
+import { testOriginConfig } from "../dev/test-s3";
 import { UPLOAD_LOCK_PREFIX } from "./redis-locker";
 import { createUpload, patchChunk, uploadOffset } from "./tus.client";
 
 const SECRET = "test-origin-secret";
 const headers = { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-lock" };
 const redis = new Redis(inject("redisUrl"));
-const s3Config = testS3Config();
-const config: OriginConfig = {
-  redisUrl: inject("redisUrl"),
-  bridgeToken: "unused-bridge-token",
-  bridgePort: 0,
-  originPort: 0,
-  sharedSecret: SECRET,
-  s3: s3Config,
-  media: {
-    ffmpegPath: "ffmpeg",
-    ffprobePath: "ffprobe",
-    uploadMaxBytes: 1024 * 1024,
-    // Nobody consumes this stream: the test is about the bytes, not the transcode.
-    transcodeStream: `resume-across-workers-${randomUUID()}`,
-    claimIdleMs: 10_000,
-    maxAttempts: 1,
-  },
-};
+const config = testOriginConfig(SECRET, {
+  uploadMaxBytes: 1024 * 1024,
+  // Nobody consumes this stream: the test is about the bytes, not the transcode.
+  transcodeStream: `resume-across-workers-${randomUUID()}`,
+  maxAttempts: 1,
+});
+const s3Config = config.s3;
 // Two api workers: separate processes in production, separate origins (and lockers) here.
 let first: RunningOrigin;
 let second: RunningOrigin;

@@ -11,7 +11,7 @@ import { InternalHeaders, type UploadStatus } from "../../contracts/upload.schem
 import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
 import { type RunningOrigin, startOrigin } from "../api/origin.server";
 import { CatalogStore } from "../catalog/catalog.store";
-import { LOCAL_S3_CREDENTIALS } from "../dev/local-services";
+import { testOriginConfig, testS3Config } from "../dev/test-s3";
 import { generateAudioOnly, generateClip } from "../media-probe/clip.generator";
 import { runTool } from "../media-probe/tool.runner";
 import { createS3Client } from "../storage/s3.client";
@@ -22,7 +22,7 @@ import { createUpload, patchChunk, TusError, uploadFile, uploadOffset } from "./
 const redisUrl = inject("redisUrl");
 const s3Endpoint = inject("s3Endpoint");
 const bucket = inject("s3Bucket");
-const s3Config = { endpoint: s3Endpoint, region: "auto", bucket, ...LOCAL_S3_CREDENTIALS };
+const s3Config = testS3Config();
 const SECRET = "test-origin-secret";
 const MAX_BYTES = 4 * 1024 * 1024;
 const stream = `uploads-test-${randomUUID()}`;
@@ -38,22 +38,11 @@ let tus: { endpoint: string; headers: Record<string, string> };
 
 beforeAll(async () => {
   origin = await startOrigin(
-    {
-      redisUrl,
-      bridgeToken: "unused-bridge-token",
-      bridgePort: 0,
-      originPort: 0,
-      sharedSecret: SECRET,
-      s3: s3Config,
-      media: {
-        ffmpegPath: "ffmpeg",
-        ffprobePath: "ffprobe",
-        uploadMaxBytes: MAX_BYTES,
-        transcodeStream: stream,
-        claimIdleMs: 10_000,
-        maxAttempts: 2,
-      },
-    },
+    testOriginConfig(SECRET, {
+      uploadMaxBytes: MAX_BYTES,
+      transcodeStream: stream,
+      maxAttempts: 2,
+    }),
     0,
   );
   worker = await startTranscodeWorker({
