@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Redis as Upstash } from "@upstash/redis/cloudflare";
 import { Redis } from "ioredis";
 import { partitionOf, STREAM_FIELD, type StoredEvent } from "../contracts/event.schema";
@@ -97,7 +97,25 @@ function cpuSecondsOf(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function throughput(redis: Redis, redisUrl: string, redisPid?: number): Promise<void> {
+interface Throughput {
+  events: number;
+  wallSeconds: number;
+  eventsPerSecond: number;
+  processorCpuSeconds: number;
+  processorEventsPerCpuSecond: number;
+  redisCpuSeconds: number;
+  redisEventsPerCpuSecond: number;
+}
+
+interface Freshness {
+  loadPerSecond: number;
+  probes: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+async function throughput(redis: Redis, redisUrl: string, redisPid?: number): Promise<Throughput> {
   const prefix = `bench:${randomUUID()}:`;
   const filled = performance.now();
   await fill(redis, prefix);
@@ -118,13 +136,22 @@ async function throughput(redis: Redis, redisUrl: string, redisPid?: number): Pr
       `processor ${cpuSeconds.toFixed(2)} CPU s = ${Math.round(EVENTS / cpuSeconds)} events/CPU-s, ` +
       `redis-server ${redisSeconds.toFixed(2)} CPU s = ${Math.round(EVENTS / redisSeconds)} events/CPU-s`,
   );
+  return {
+    events: EVENTS,
+    wallSeconds: seconds,
+    eventsPerSecond: Math.round(EVENTS / seconds),
+    processorCpuSeconds: cpuSeconds,
+    processorEventsPerCpuSecond: Math.round(EVENTS / cpuSeconds),
+    redisCpuSeconds: redisSeconds,
+    redisEventsPerCpuSecond: Math.round(EVENTS / redisSeconds),
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Promise<void> {
+async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Promise<Freshness> {
   const prefix = `bench:${randomUUID()}:`;
   const keys = featureKeys(prefix);
   const worker = processor(redisUrl, prefix);
@@ -180,6 +207,13 @@ async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Prom
       `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, ` +
       `max ${latencies[latencies.length - 1]?.toFixed(1)} ms`,
   );
+  return {
+    loadPerSecond: LOAD_PER_SECOND,
+    probes: latencies.length,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1] ?? Number.NaN,
+  };
 }
 
 const server = await startRedisServer();
@@ -187,8 +221,23 @@ const bridge = await startBridge({ redisUrl: server.url, token: "bench-token" })
 const redis = new Redis(server.url);
 const upstash = new Upstash({ url: bridge.url, token: "bench-token", retry: false });
 try {
-  await throughput(redis, server.url, server.process.pid);
-  await freshness(redis, server.url, upstash);
+  const processing = await throughput(redis, server.url, server.process.pid);
+  const fresh = await freshness(redis, server.url, upstash);
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(
+    new URL("./results/signal.json", import.meta.url),
+    `${JSON.stringify(
+      {
+        workload: process.env.WORKLOAD === "uniform" ? "uniform" : "edge-like",
+        partitions: PARTITIONS,
+        goal: "≥100K events per processor CPU-second",
+        throughput: processing,
+        freshness: fresh,
+      },
+      null,
+      2,
+    )}\n`,
+  );
 } finally {
   redis.disconnect();
   await bridge.stop();

@@ -70,6 +70,7 @@ describe("/admin", () => {
       "cache-segment",
       "feed-latency",
       "fallback-rate",
+      "edge-rank",
       "events",
       "stream-lag",
       "feature-staleness",

@@ -7,7 +7,13 @@ import {
   WINDOWS,
 } from "./feature-keys";
 import { UserSequences } from "./user-sequence-ops";
-import { counterDeltas, INTEREST_POINTS, TRENDING_POINTS } from "./video-metrics";
+import {
+  counterDeltas,
+  INTEREST_POINTS,
+  TRENDING_POINTS,
+  VIDEO_COUNTERS,
+  type VideoCounter,
+} from "./video-metrics";
 
 /** One write of the commit script; see commit-batch.lua.ts for the kinds. */
 export type Op = (string | number | (string | number)[])[];
@@ -15,7 +21,7 @@ export type Op = (string | number | (string | number)[])[];
 export interface VideoMeta {
   creatorId: string;
   audioId: string;
-  hashtags: string[];
+  hashtags: readonly string[];
 }
 
 export interface BatchContext {
@@ -27,60 +33,109 @@ export interface BatchContext {
   newlyFlagged: string[];
 }
 
-export const MILESTONES = [10_000, 100_000];
+/** What a batch writes, and its newest edge time: the script drops window buckets older than it. */
+export interface BatchWrites {
+  newestAt: number;
+  ops: Op[];
+}
+
 export const INTEREST_HALF_LIFE_MS = 10 * 60_000;
 export const INTEREST_TTL_S = 30 * 60;
 const INTEREST_TAU_MS = INTEREST_HALF_LIFE_MS / Math.LN2;
 const INTEREST_MAX_MEMBERS = 200;
 const SPAM_FLAG_TTL_S = 24 * 3600;
+const TRENDING_TTL_S = Math.ceil(((TRENDING_LOOKBACK_BUCKETS + 2) * TRENDING_BUCKET_MS) / 1000);
 
-class Sums {
-  readonly values = new Map<string, Map<string, number>>();
-  add(key: string, member: string, delta: number): void {
-    const inner = this.values.get(key) ?? new Map<string, number>();
-    inner.set(member, (inner.get(member) ?? 0) + delta);
-    this.values.set(key, inner);
+/**
+ * Each window's bucket is a whole number of the first window's buckets, so one delta per
+ * counter and finest bucket tells the script every window bucket to add it to.
+ */
+const FINEST_BUCKET_MS = WINDOWS[0].bucketMs;
+if (WINDOWS.some((window) => window.bucketMs % FINEST_BUCKET_MS !== 0)) {
+  throw new Error("every window's bucket must be a multiple of the first window's");
+}
+
+function addTo<K>(sums: Map<K, number>, key: K, delta: number): void {
+  sums.set(key, (sums.get(key) ?? 0) + delta);
+}
+
+const COUNTER_INDEX = new Map<string, number>(VIDEO_COUNTERS.map((counter, i) => [counter, i]));
+
+/** One video's part of a batch: its counter deltas per finest bucket of edge time. */
+class VideoSums {
+  /** The creator of the batch's last event of the video: milestone messages name it. */
+  creatorId = "";
+  /** Bucket start → deltas in VIDEO_COUNTERS order. */
+  private readonly buckets = new Map<number, number[]>();
+
+  /** Adds one event's counter deltas to the bucket of its edge time. */
+  add(receivedAt: number, deltas: Partial<Record<VideoCounter, number>>): void {
+    const start = bucketStart(receivedAt, FINEST_BUCKET_MS);
+    let sums = this.buckets.get(start);
+    if (!sums) {
+      sums = new Array<number>(VIDEO_COUNTERS.length).fill(0);
+      this.buckets.set(start, sums);
+    }
+    for (const [counter, delta] of Object.entries(deltas))
+      sums[COUNTER_INDEX.get(counter)!]! += delta;
+  }
+
+  /**
+   * `w video creator start 2n (counter delta)*n` per finest bucket: a batch spans seconds, so
+   * nearly always one. Deltas that cancelled out are not written.
+   */
+  ops(videoId: string): Op[] {
+    const ops: Op[] = [];
+    for (const [start, deltas] of this.buckets) {
+      const nonZero: (string | number)[] = [];
+      deltas.forEach((delta, i) => {
+        if (delta !== 0) nonZero.push(VIDEO_COUNTERS[i]!, delta);
+      });
+      if (nonZero.length > 0) ops.push(["w", videoId, this.creatorId, start, nonZero]);
+    }
+    return ops;
   }
 }
 
 /**
  * Turns a batch of stored events into the commit script's writes, summed per key so a batch
  * of 500 events touching 50 videos costs a few hundred writes, not thousands. Pure: the same
- * batch gives the same ops, so a replay after a crash writes what the lost attempt would have.
+ * batch gives the same writes, so a replay after a crash writes what the lost attempt would have.
  */
-export function batchOps(batch: readonly StoredEvent[], context: BatchContext): Op[] {
+export function batchOps(batch: readonly StoredEvent[], context: BatchContext): BatchWrites {
   const { keys } = context;
-  const totals = new Sums();
-  const buckets = new Map<string, Map<string, number>>();
-  const newest = Math.max(...batch.map((stored) => stored.received_at));
-  const trending = new Sums();
+  const videos = new Map<string, VideoSums>();
+  let newestAt = 0;
+  /** Trending bucket key → video → points. */
+  const trending = new Map<string, Map<string, number>>();
   const regions = new Set<string>();
   const interest = new Map<string, { now: number; events: StoredEvent[] }>();
-  const creators = new Map<string, string>();
   const sequences = new UserSequences();
 
   for (const stored of batch) {
     const videoId = stored.event.video_id;
-    const meta = context.meta(stored);
-    creators.set(videoId, meta.creatorId);
-    for (const [counter, delta] of Object.entries(counterDeltas(stored))) {
-      totals.add(videoId, counter, delta);
-      const videoBuckets = buckets.get(videoId) ?? new Map<string, number>();
-      WINDOWS.forEach((window, r) => {
-        const start = bucketStart(stored.received_at, window.bucketMs);
-        // Already outside its window when the batch was written: would never be read.
-        if (start <= bucketStart(newest, window.bucketMs) - window.spanMs) return;
-        const field = `${r + 1} ${start} ${counter}`;
-        videoBuckets.set(field, (videoBuckets.get(field) ?? 0) + delta);
-      });
-      buckets.set(videoId, videoBuckets);
+    newestAt = Math.max(newestAt, stored.received_at);
+    let video = videos.get(videoId);
+    if (!video) {
+      video = new VideoSums();
+      videos.set(videoId, video);
     }
+    video.creatorId = context.meta(stored).creatorId;
+    video.add(stored.received_at, counterDeltas(stored));
     const flagged = context.flagged(stored);
     if (!flagged) sequences.add(stored);
     const points = TRENDING_POINTS[stored.event.type];
     if (points !== undefined && !flagged) {
-      const start = bucketStart(stored.received_at, TRENDING_BUCKET_MS);
-      trending.add(keys.trendingBucket(stored.region, start), videoId, points * stored.weight);
+      const key = keys.trendingBucket(
+        stored.region,
+        bucketStart(stored.received_at, TRENDING_BUCKET_MS),
+      );
+      let members = trending.get(key);
+      if (!members) {
+        members = new Map();
+        trending.set(key, members);
+      }
+      addTo(members, videoId, points * stored.weight);
       regions.add(stored.region);
     }
     if (INTEREST_POINTS[stored.event.type] !== undefined) {
@@ -92,27 +147,9 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   }
 
   const ops: Op[] = [];
-  for (const [videoId, fields] of totals.values) {
-    const counters: (string | number)[] = [];
-    for (const [field, delta] of fields) {
-      if (delta === 0) continue;
-      if (field !== "views") counters.push(field, delta);
-      else {
-        const creator = creators.get(videoId) ?? "";
-        const notify = keys.notify();
-        ops.push(["v", keys.videoFeatures(videoId), delta, notify, videoId, creator, MILESTONES]);
-      }
-    }
-    const windowed: (string | number)[] = [];
-    for (const [field, delta] of buckets.get(videoId) ?? []) {
-      if (delta !== 0) windowed.push(...field.split(" "), delta);
-    }
-    ops.push(["w", keys.videoFeatures(videoId), counters, windowed]);
-  }
-  const trendingTtl = Math.ceil(((TRENDING_LOOKBACK_BUCKETS + 2) * TRENDING_BUCKET_MS) / 1000);
-  for (const [key, members] of trending.values) {
-    for (const [member, delta] of members) ops.push(["z", key, member, delta]);
-    ops.push(["x", key, trendingTtl]);
+  for (const [videoId, video] of videos) ops.push(...video.ops(videoId));
+  for (const [key, members] of trending) {
+    ops.push(["z", key, TRENDING_TTL_S, [...members].flat()]);
   }
   for (const region of regions) ops.push(["s", keys.trendingRegions(), region]);
   for (const [userId, { now, events }] of interest) {
@@ -122,7 +159,7 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   for (const sessionId of context.newlyFlagged) {
     ops.push(["f", keys.spamSession(sessionId), "1", SPAM_FLAG_TTL_S]);
   }
-  return ops;
+  return { newestAt, ops };
 }
 
 function interestOp(
@@ -133,18 +170,15 @@ function interestOp(
   context: BatchContext,
 ): Op {
   const affinity = new Map<string, number>();
-  const add = (member: string, delta: number) =>
-    affinity.set(member, (affinity.get(member) ?? 0) + delta);
   for (const stored of events) {
     const points = INTEREST_POINTS[stored.event.type] ?? 0;
     // Decayed to the batch's latest event, so the script rescales the set once per batch.
     const delta = points * stored.weight * Math.exp(-(now - stored.received_at) / INTEREST_TAU_MS);
     const meta = context.meta(stored);
-    if (meta.creatorId) add(`c:${meta.creatorId}`, delta);
-    if (meta.audioId) add(`s:${meta.audioId}`, delta);
-    for (const tag of meta.hashtags) add(`h:${tag}`, delta);
+    if (meta.creatorId) addTo(affinity, `c:${meta.creatorId}`, delta);
+    if (meta.audioId) addTo(affinity, `s:${meta.audioId}`, delta);
+    for (const tag of meta.hashtags) addTo(affinity, `h:${tag}`, delta);
   }
-  const deltas = [...affinity].flat();
   return [
     "i",
     keys.interest(userId),
@@ -152,6 +186,6 @@ function interestOp(
     INTEREST_TAU_MS,
     INTEREST_TTL_S,
     INTEREST_MAX_MEMBERS,
-    deltas,
+    [...affinity].flat(),
   ];
 }

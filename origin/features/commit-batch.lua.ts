@@ -1,34 +1,41 @@
 import { WINDOWS } from "./feature-keys";
-import { VIDEO_COUNTERS } from "./video-metrics";
+import { MILESTONES, VIDEO_COUNTERS } from "./video-metrics";
 
 /**
  * Applies one partition batch's aggregate updates, advances the consumer's position and acks
  * the entries, all in one script: Redis runs it atomically, so a crash leaves either none or
  * all of it, and a replayed batch finds its position already passed and changes nothing.
  *
- * KEYS[1] = stream, KEYS[2] = partition lease, KEYS[3] = positions hash.
+ * KEYS[1] = stream, KEYS[2] = partition lease, KEYS[3] = positions hash, KEYS[4] = notify.
  * ARGV[1] = group, ARGV[2] = lease token, ARGV[3] = partition, ARGV[4] = first id,
- * ARGV[5] = last id, ARGV[6] = n, ARGV[7..6+n] = ids to ack, then the ops, flat.
+ * ARGV[5] = last id, ARGV[6] = the video features key of an empty id (`vf:` after the key
+ * prefix; the script appends each video id), ARGV[7] = the batch's newest edge time (ms),
+ * ARGV[8] = n, ARGV[9..8+n] = ids to ack, then the ops, flat.
  *
  * Returns OK; FENCED when another consumer owns the partition now; STALE when the batch
  * starts at or before the committed position; GAP when older entries are still pending
  * (another consumer's reads, not yet reclaimed), which would be skipped by the new position.
  *
  * Ops are flat in ARGV (decoding a JSON argument cost more than the writes, measured: 17 ms
- * for 6000 ops): `w key 2n (field delta)*n 4m (window start counter delta)*m` a video's
- * counters and window buckets (window is 1-based in WINDOWS), dropping aged-out buckets;
- * `h key field delta` HINCRBYFLOAT; `x key seconds` EXPIRE; `z key member
- * delta` ZINCRBY; `s key member` SADD; `f key value seconds` SET EX; `v key delta notify
- * video creator m t1..tm` views with milestone messages; `i key now tauMs ttl max m
- * member1 delta1 ..` decayed interest (m counts the items after it); `r key windowMs max 2n
- * (at video)*n` the short-term sequence; `g key max 2n (at creator)*n m creator*m` follows
- * and unfollows.
+ * for 6000 ops) and terse, since building and sending the arguments is most of what a commit
+ * costs the processor:
+ * - `w video creator start 2n (counter delta)*n` the deltas of a video's events whose edge time
+ *   falls in bucket `start` of the first window: added to the video's all-time counters
+ *   (crossing a view milestone puts one message on notify) and to the bucket of every window
+ *   that holds `start`, unless that bucket was out of its window already at the batch's newest
+ *   time; the buckets that age out are dropped;
+ * - `z key seconds 2n (member delta)*n` ZINCRBY each, then EXPIRE;
+ * - `s key member` SADD; `f key value seconds` SET EX;
+ * - `i key now tauMs ttl max m member1 delta1 ..` decayed interest (m counts the items after it);
+ * - `r key windowMs max 2n (at video)*n` the short-term sequence;
+ * - `g key max 2n (at creator)*n m creator*m` follows and unfollows.
  */
 export const COMMIT_BATCH_LUA = `
 local NAME = {${WINDOWS.map((w) => `'${w.name}'`).join(", ")}}
 local SPAN = {${WINDOWS.map((w) => w.spanMs).join(", ")}}
 local BUCKET = {${WINDOWS.map((w) => w.bucketMs).join(", ")}}
 local COUNTERS = {${VIDEO_COUNTERS.map((c) => `'${c}'`).join(", ")}}
+local MILESTONES = {${MILESTONES.join(", ")}}
 
 -- Deletes window r's buckets that age out when its newest bucket moves from old to new.
 local function dropBuckets(key, r, old, new)
@@ -39,6 +46,15 @@ local function dropBuckets(key, r, old, new)
     end
   end
   if #fields > 0 then redis.call('HDEL', key, unpack(fields)) end
+end
+
+local function announceMilestones(video, creator, before, now)
+  for _, threshold in ipairs(MILESTONES) do
+    if before < threshold and now >= threshold then
+      redis.call('XADD', KEYS[4], '*', 'type', 'milestone', 'video_id', video,
+        'creator_id', creator, 'views', string.format('%d', threshold))
+    end
+  end
 end
 
 local function parse(id)
@@ -56,21 +72,20 @@ local position = redis.call('HGET', KEYS[3], ARGV[3]) or '0-0'
 if not isAfter(ARGV[4], position) then return 'STALE' end
 if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '(' .. ARGV[4], 1) > 0 then return 'GAP' end
 
-local ids = tonumber(ARGV[6])
-local a = 7 + ids
+local ids = tonumber(ARGV[8])
+local newestAt = tonumber(ARGV[7])
+-- Per window, the newest bucket start already out of the window at the batch's newest time:
+-- such a bucket would never be read.
+local expired = {}
+for r = 1, #NAME do expired[r] = newestAt - newestAt % BUCKET[r] - SPAN[r] end
+
+local a = 9 + ids
 while a <= #ARGV do
   local kind = ARGV[a]
-  if kind == 'h' then
-    redis.call('HINCRBYFLOAT', ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
-    a = a + 4
-  elseif kind == 'w' then
-    local key = ARGV[a + 1]
-    local totals = tonumber(ARGV[a + 2])
-    for t = a + 3, a + 2 + totals, 2 do
-      redis.call('HINCRBYFLOAT', key, ARGV[t], ARGV[t + 1])
-    end
-    a = a + 3 + totals
-    local buckets = tonumber(ARGV[a])
+  if kind == 'w' then
+    local video, creator, finest = ARGV[a + 1], ARGV[a + 2], tonumber(ARGV[a + 3])
+    local key = ARGV[6] .. video
+    local n = tonumber(ARGV[a + 4])
     local marks = redis.call('HGET', key, '@b')
     local newest = {}
     for r = 1, #NAME do newest[r] = 0 end
@@ -82,21 +97,31 @@ while a <= #ARGV do
       end
     end
     local moved = false
-    for t = a + 1, a + buckets, 4 do
-      local r, start = tonumber(ARGV[t]), tonumber(ARGV[t + 1])
-      if start > newest[r] then
-        if newest[r] > 0 then dropBuckets(key, r, newest[r], start) end
-        newest[r] = start
+    local starts = {}
+    for r = 1, #NAME do
+      starts[r] = finest - finest % BUCKET[r]
+      if starts[r] > expired[r] and starts[r] > newest[r] then
+        if newest[r] > 0 then dropBuckets(key, r, newest[r], starts[r]) end
+        newest[r] = starts[r]
         moved = true
       end
     end
-    for t = a + 1, a + buckets, 4 do
-      local r = tonumber(ARGV[t])
-      -- A late event for a bucket already out of its window is not written: nothing would
-      -- ever delete it.
-      if tonumber(ARGV[t + 1]) > newest[r] - SPAN[r] then
-        redis.call('HINCRBYFLOAT', key, NAME[r] .. ':' .. ARGV[t + 1] .. ':' .. ARGV[t + 2],
-          ARGV[t + 3])
+    -- Field prefixes of the window buckets to add to. A late event for a bucket already out of
+    -- its window is not written: nothing would ever delete it.
+    local fields = {}
+    for r = 1, #NAME do
+      if starts[r] > expired[r] and starts[r] > newest[r] - SPAN[r] then
+        fields[#fields + 1] = NAME[r] .. ':' .. string.format('%d', starts[r]) .. ':'
+      end
+    end
+    for t = a + 5, a + 4 + n, 2 do
+      local counter, delta = ARGV[t], ARGV[t + 1]
+      local now = redis.call('HINCRBYFLOAT', key, counter, delta)
+      if counter == 'views' then
+        announceMilestones(video, creator, tonumber(now) - tonumber(delta), tonumber(now))
+      end
+      for _, field in ipairs(fields) do
+        redis.call('HINCRBYFLOAT', key, field .. counter, delta)
       end
     end
     if moved then
@@ -104,32 +129,20 @@ while a <= #ARGV do
       for r = 1, #NAME do marks[r] = string.format('%d', newest[r]) end
       redis.call('HSET', key, '@b', table.concat(marks, ','))
     end
-    a = a + 1 + buckets
-  elseif kind == 'x' then
-    redis.call('EXPIRE', ARGV[a + 1], ARGV[a + 2])
-    a = a + 3
+    a = a + 5 + n
   elseif kind == 'z' then
-    redis.call('ZINCRBY', ARGV[a + 1], ARGV[a + 3], ARGV[a + 2])
-    a = a + 4
+    local key, n = ARGV[a + 1], tonumber(ARGV[a + 3])
+    for t = a + 4, a + 3 + n, 2 do
+      redis.call('ZINCRBY', key, ARGV[t + 1], ARGV[t])
+    end
+    redis.call('EXPIRE', key, ARGV[a + 2])
+    a = a + 4 + n
   elseif kind == 's' then
     redis.call('SADD', ARGV[a + 1], ARGV[a + 2])
     a = a + 3
   elseif kind == 'f' then
     redis.call('SET', ARGV[a + 1], ARGV[a + 2], 'EX', ARGV[a + 3])
     a = a + 4
-  elseif kind == 'v' then
-    local delta = tonumber(ARGV[a + 2])
-    local now = tonumber(redis.call('HINCRBYFLOAT', ARGV[a + 1], 'views', delta))
-    local before = now - delta
-    local m = tonumber(ARGV[a + 6])
-    for t = a + 7, a + 6 + m do
-      local threshold = tonumber(ARGV[t])
-      if before < threshold and now >= threshold then
-        redis.call('XADD', ARGV[a + 3], '*', 'type', 'milestone', 'video_id', ARGV[a + 4],
-          'creator_id', ARGV[a + 5], 'views', ARGV[t])
-      end
-    end
-    a = a + 7 + m
   elseif kind == 'i' then
     -- Scores are kept in the frame of the set's '@at' member, rescaled to now only when a
     -- half-life has passed: the common case is one ZSCORE and the ZINCRBYs, no rewrite.
@@ -182,23 +195,30 @@ while a <= #ARGV do
 end
 
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
-for i = 7, 6 + ids, 500 do
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, math.min(i + 499, 6 + ids)))
+for i = 9, 8 + ids, 500 do
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, math.min(i + 499, 8 + ids)))
 end
 return 'OK'
 `;
 
 export type CommitOutcome = "OK" | "FENCED" | "STALE" | "GAP";
 
-/** Ops as the script reads them: flat strings, each list preceded by its length. */
+/**
+ * Appends ops as the script reads them to `flat`: strings, each list preceded by its length.
+ * Appending in place saves copying thousands of arguments per batch.
+ */
 export function flattenOps(
   ops: readonly (string | number | readonly (string | number)[])[][],
+  flat: string[] = [],
 ): string[] {
-  const flat: string[] = [];
   for (const op of ops) {
     for (const part of op) {
-      if (Array.isArray(part)) flat.push(String(part.length), ...part.map(String));
-      else flat.push(String(part));
+      if (typeof part === "object") {
+        flat.push(String(part.length));
+        for (const item of part) flat.push(String(item));
+      } else {
+        flat.push(String(part));
+      }
     }
   }
   return flat;

@@ -140,6 +140,29 @@ describe("feature processor", () => {
     expect((await readVideoTotals(redis, keys, "vo")).views).toBe(2);
   });
 
+  it("counts a batch whose events span several buckets into every window that holds them", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const now = Date.now();
+    const twoHoursAgo = now - 2 * 3_600_000;
+    // One batch: the oldest play is already out of the 1 h window when the batch is written.
+    await append(prefix, [
+      stored({ type: "play", video_id: "vb" }, { user: "ida", at: twoHoursAgo }),
+      stored({ type: "play", video_id: "vb" }, { user: "ida", at: now - 7 * 60_000 }),
+      stored({ type: "play", video_id: "vb" }, { user: "ida", at: now }),
+      stored({ type: "like", video_id: "vb" }, { user: "ida", at: now }),
+    ]);
+    await drained(prefix);
+    const windows = await readVideoWindows(redis, keys, "vb", now);
+    expect([windows["1h"].views, windows["6h"].views, windows["24h"].views]).toEqual([2, 3, 3]);
+    expect(windows["1h"]).toMatchObject({ likes: 1, engagement_rate: 0.5 });
+    expect(await readVideoTotals(redis, keys, "vb")).toMatchObject({ views: 3, likes: 1 });
+    // Never written, so nothing has to delete it later.
+    const stale = bucketField("1h", bucketStart(twoHoursAgo, 300_000), "views");
+    expect(await redis.hget(keys.videoFeatures("vb"), stale)).toBeNull();
+  });
+
   it("puts exactly one message on notify per crossed milestone", async () => {
     const prefix = `t:${randomUUID()}:`;
     const keys = featureKeys(prefix);

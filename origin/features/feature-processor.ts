@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { StoredEvent } from "../../contracts/event.schema";
 import type { FeaturesConfig } from "../config/config";
-import { type BatchContext, batchOps, type VideoMeta } from "./batch-ops";
+import { type BatchContext, type BatchWrites, batchOps, type VideoMeta } from "./batch-ops";
 import { COMMIT_BATCH_LUA, type CommitOutcome, flattenOps } from "./commit-batch.lua";
 import { FEATURES_GROUP, type FeatureKeys, featureKeys } from "./feature-keys";
 import { PartitionLeases } from "./partition-lease";
@@ -20,6 +20,7 @@ export interface ProcessorStats {
 }
 
 const MAX_CACHED_VIDEOS = 100_000;
+const NO_HASHTAGS: readonly string[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -183,12 +184,14 @@ export class FeatureProcessor {
   private async processBatch(p: number, entries: StreamEntry[], retried = false): Promise<void> {
     if (!this.leases.owned.has(p) || entries.length === 0) return;
     const position = await this.position(p);
-    const fresh = entries.filter((entry) => compareIds(entry.id, position) > 0);
-    const done = entries.filter((entry) => compareIds(entry.id, position) <= 0);
-    // Already counted by a commit whose ack never arrived: acknowledge, never count again.
-    if (done.length > 0) {
-      await this.redis.xack(this.keys.stream(p), FEATURES_GROUP, ...done.map((e) => e.id));
+    const fresh: StreamEntry[] = [];
+    const done: string[] = [];
+    for (const entry of entries) {
+      if (compareIds(entry.id, position) > 0) fresh.push(entry);
+      else done.push(entry.id);
     }
+    // Already counted by a commit whose ack never arrived: acknowledge, never count again.
+    if (done.length > 0) await this.redis.xack(this.keys.stream(p), FEATURES_GROUP, ...done);
     if (fresh.length === 0) return;
     const events: StoredEvent[] = [];
     for (const entry of fresh) {
@@ -196,8 +199,7 @@ export class FeatureProcessor {
       if (stored) events.push(stored);
     }
     await this.loadContext(events);
-    const context = this.batchContext(events);
-    const outcome = await this.commit(p, fresh, flattenOps(batchOps(events, context)));
+    const outcome = await this.commit(p, fresh, batchOps(events, this.batchContext(events)));
     if (outcome === "OK") {
       this.positions.set(p, fresh[fresh.length - 1]!.id);
       this.stats.events += events.length;
@@ -216,36 +218,48 @@ export class FeatureProcessor {
     }
   }
 
-  private async commit(p: number, entries: StreamEntry[], ops: string[]): Promise<CommitOutcome> {
-    const keys = [this.keys.stream(p), this.keys.lease(p), this.keys.positions()];
+  private async commit(
+    p: number,
+    entries: StreamEntry[],
+    writes: BatchWrites,
+  ): Promise<CommitOutcome> {
     const args = [
+      this.keys.stream(p),
+      this.keys.lease(p),
+      this.keys.positions(),
+      this.keys.notify(),
       FEATURES_GROUP,
       this.leases.token,
       String(p),
       entries[0]!.id,
       entries[entries.length - 1]!.id,
+      this.keys.videoFeatures(""),
+      String(writes.newestAt),
       String(entries.length),
-      ...entries.map((e) => e.id),
-      ...ops,
     ];
+    for (const entry of entries) args.push(entry.id);
+    // One array, not spread arguments: a batch passes thousands of them.
+    flattenOps(writes.ops, args);
     try {
-      return (await this.redis.evalsha(this.commitSha, 3, ...keys, ...args)) as CommitOutcome;
+      return (await this.redis.evalsha(this.commitSha, 4, args)) as CommitOutcome;
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
       this.commitSha = String(await this.redis.script("LOAD", COMMIT_BATCH_LUA));
-      return (await this.redis.evalsha(this.commitSha, 3, ...keys, ...args)) as CommitOutcome;
+      return (await this.redis.evalsha(this.commitSha, 4, args)) as CommitOutcome;
     }
   }
 
   /** Catalog entries and bot flags the batch needs and this process has not seen yet. */
   private async loadContext(events: StoredEvent[]): Promise<void> {
-    const videos = [...new Set(events.map((s) => s.event.video_id))].filter(
-      (id) => !this.catalog.has(id),
-    );
-    const sessions = [...new Set(events.map((s) => s.session_id))].filter(
-      (id) => !this.flagged.has(id),
-    );
-    if (videos.length === 0 && sessions.length === 0) return;
+    const newVideos = new Set<string>();
+    const newSessions = new Set<string>();
+    for (const { event, session_id } of events) {
+      if (!this.catalog.has(event.video_id)) newVideos.add(event.video_id);
+      if (!this.flagged.has(session_id)) newSessions.add(session_id);
+    }
+    if (newVideos.size === 0 && newSessions.size === 0) return;
+    const videos = [...newVideos];
+    const sessions = [...newSessions];
     const pipeline = this.redis.pipeline();
     for (const id of videos) {
       pipeline.hmget(this.keys.video(id), "creator_id", "audio_id", "hashtags");
@@ -285,7 +299,7 @@ export class FeatureProcessor {
         this.catalog.get(stored.event.video_id) ?? {
           creatorId: stored.event.creator_id ?? "",
           audioId: stored.event.audio_id ?? "",
-          hashtags: [],
+          hashtags: NO_HASHTAGS,
         },
       flagged: (stored) => flaggedEvents.has(stored),
       newlyFlagged,

@@ -1,12 +1,18 @@
-import * as v from "valibot";
-import { STREAM_FIELD, type StoredEvent, StoredEventSchema } from "../../contracts/event.schema";
+import { STREAM_FIELD, type StoredEvent } from "../../contracts/event.schema";
+import { decodeStoredEvent } from "./stored-event.decoder";
 
 export type StreamEntry = { id: string; fields: string[] };
 
+/** A stream id's milliseconds and sequence number (0 when it has none). */
+function idParts(id: string): [ms: number, seq: number] {
+  const dash = id.indexOf("-");
+  return dash < 0 ? [Number(id), 0] : [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+}
+
 /** Orders stream ids ("ms-seq") numerically; string order breaks once ms grows a digit. */
 export function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split("-").map(Number);
-  const [bm = 0, bs = 0] = b.split("-").map(Number);
+  const [am, as] = idParts(a);
+  const [bm, bs] = idParts(b);
   return am !== bm ? am - bm : as - bs;
 }
 
@@ -26,17 +32,11 @@ export function toEntries(raw: unknown): StreamEntry[] {
 }
 
 /**
- * The stored event an entry holds, validated with the same schema the edge wrote it with, or
+ * The stored event an entry holds, validated as StoredEventSchema (the edge's own) would, or
  * null for an entry no edge could have written (it is acknowledged and counted, never retried).
  */
 export function decodeEntry(entry: StreamEntry): StoredEvent | null {
   const at = entry.fields.indexOf(STREAM_FIELD);
   const json = at >= 0 && at % 2 === 0 ? entry.fields[at + 1] : undefined;
-  if (json === undefined) return null;
-  try {
-    const parsed = v.safeParse(StoredEventSchema, JSON.parse(json));
-    return parsed.success ? parsed.output : null;
-  } catch {
-    return null;
-  }
+  return json === undefined ? null : decodeStoredEvent(json);
 }

@@ -16,6 +16,9 @@ export const VIDEO_COUNTERS = [
 
 export type VideoCounter = (typeof VIDEO_COUNTERS)[number];
 
+/** View counts whose crossing puts one message on the notify stream for the creator. */
+export const MILESTONES = [10_000, 100_000];
+
 /** What one stored event adds to its video's counters, already multiplied by its weight. */
 export function counterDeltas(stored: StoredEvent): Partial<Record<VideoCounter, number>> {
   const { event, weight: w } = stored;
