@@ -230,7 +230,7 @@ describe("operators' dashboard", () => {
     await page.waitForFunction(
       () => {
         const charts = [...document.querySelectorAll<HTMLElement>("[data-chart]")];
-        return charts.length === 8 && charts.every((c) => Number(c.dataset.points) > 0);
+        return charts.length === 9 && charts.every((c) => Number(c.dataset.points) > 0);
       },
       null,
       { timeout: 60_000, polling: 500 },

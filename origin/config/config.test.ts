@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configFor, DEFAULT_RANKING_CONFIG } from "../ranking/ranking.config";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, loadRankerConfig } from "./config";
 
 const BASE_ENV = {
   UPSTASH_REDIS_REST_TOKEN: "token-123456",
@@ -97,6 +97,25 @@ describe("RANK_MODEL_SYNC_MS", () => {
     expect(loadConfig({ ...BASE_ENV, RANK_MODEL_SYNC_MS: "1000" }).rankModelSyncMs).toBe(1_000);
     expect(configError(() => loadConfig({ ...BASE_ENV, RANK_MODEL_SYNC_MS: "soon" }))).toMatch(
       /^environment variable RANK_MODEL_SYNC_MS: /,
+    );
+  });
+});
+
+describe("RANKER_TRAIN_DAYS", () => {
+  it("trains on a week of the event archive by default; 0 turns it off", () => {
+    expect(loadRankerConfig({}).trainDays).toBe(7);
+    expect(loadRankerConfig({ RANKER_TRAIN_DAYS: "30" }).trainDays).toBe(30);
+    expect(loadRankerConfig({ RANKER_TRAIN_DAYS: "0" }).trainDays).toBe(0);
+  });
+
+  it("names the variable and what it must be", () => {
+    for (const bad of ["", "-1", "1.5", "seven"]) {
+      expect(configError(() => loadRankerConfig({ RANKER_TRAIN_DAYS: bad }))).toBe(
+        "environment variable RANKER_TRAIN_DAYS: must be a whole number of days (0 turns archive training off)",
+      );
+    }
+    expect(configError(() => loadRankerConfig({ RANKER_TRAIN_DAYS: "91" }))).toBe(
+      "environment variable RANKER_TRAIN_DAYS: must be at most 90",
     );
   });
 });

@@ -248,6 +248,9 @@ function loadExperiment(json: string | undefined): Experiment | undefined {
   return parsed.output;
 }
 
+/** Every day trained on is listed and read again at each daily reread: a quarter is plenty. */
+const MAX_TRAIN_DAYS = 90;
+
 const RankerEnvSchema = v.object({
   RANKER_CHECKPOINT_MS: v.optional(count, "300000"),
   RANKER_TRAIN_MS: v.optional(count, "600000"),
@@ -260,6 +263,15 @@ const RankerEnvSchema = v.object({
     v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,32}$/, "must be 1–32 of A-Z a-z 0-9 _ -")),
     "0",
   ),
+  RANKER_TRAIN_DAYS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number of days (0 turns archive training off)"),
+      v.transform(Number),
+      v.maxValue(MAX_TRAIN_DAYS, `must be at most ${MAX_TRAIN_DAYS}`),
+    ),
+    "7",
+  ),
 });
 
 /** The `ranker` role's schedule; everything else it shares with the origin and features configs. */
@@ -271,6 +283,8 @@ export interface RankerConfig {
   exploreRegions: string[];
   /** This replica's stable name: its consumer group on `ev:{p}` (every replica sees every event). */
   replica: string;
+  /** UTC days of the event archive each retrain learns from; 0: active users' histories only. */
+  trainDays: number;
 }
 
 export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerConfig {
@@ -285,6 +299,7 @@ export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerCo
     exploreMs: e.RANKER_EXPLORE_MS,
     exploreRegions: e.EXPLORE_REGIONS.split(",").filter((r) => r.length > 0),
     replica: e.RANKER_REPLICA,
+    trainDays: e.RANKER_TRAIN_DAYS,
   };
 }
 

@@ -25,6 +25,7 @@ export async function startRanker(
     checkpointPrefix: origin.rankerCheckpointPrefix ?? DEFAULT_CHECKPOINT_PREFIX,
     checkpointMs: ranker.checkpointMs,
     trainMs: ranker.trainMs,
+    trainDays: ranker.trainDays,
     exploreMs: ranker.exploreMs,
     replica: ranker.replica,
     explore: { ...DEFAULT_EXPLORE, regions: ranker.exploreRegions },

@@ -11,6 +11,7 @@ import {
   type Experiment,
   type RankingConfig,
 } from "../ranking/ranking.config";
+import { ARCHIVE_EVENTS_PREFIX, readArchiveSessions } from "./archive.sessions";
 import { DEFAULT_EXPLORE, type ExploreOptions, writeExploration } from "./explore.writer";
 import { buildFeed } from "./feed.builder";
 import { CheckpointStore } from "./model.checkpoint";
@@ -51,6 +52,13 @@ export interface RankerServiceOptions {
   checkpointMs: number;
   trainMs: number;
   trainEpochs: number;
+  /**
+   * UTC days of the event archive each retrain learns from besides the active users' histories
+   * (RANKER_TRAIN_DAYS); 0: the histories alone. Read on the leader's first retrain, then daily.
+   */
+  trainDays: number;
+  /** Where the `archive` role writes event segments; unique per test. */
+  archivePrefix: string;
   exploreMs: number;
   /** Users with no event or request for this long stop being refreshed. */
   activeWindowMs: number;
@@ -79,6 +87,8 @@ export const DEFAULT_RANKER_SERVICE = {
   checkpointMs: 5 * 60_000,
   trainMs: 10 * 60_000,
   trainEpochs: 2,
+  trainDays: 7,
+  archivePrefix: ARCHIVE_EVENTS_PREFIX,
   exploreMs: 30_000,
   activeWindowMs: 30 * 60_000,
   burstThreshold: 3,
@@ -89,6 +99,8 @@ export const DEFAULT_RANKER_SERVICE = {
 } as const;
 
 const DUE_BATCH = 50;
+/** A reread is a full read, and a day adds a small share to a week of archive: once a day. */
+const ARCHIVE_REREAD_MS = 24 * 3_600_000;
 
 export interface RankerStats {
   events: number;
@@ -118,6 +130,9 @@ export class RankerService {
   /** Impressions per region and item since start: exploration is per region. */
   private readonly exposure = new Map<string, Map<number, number>>();
   private retraining: Promise<void> | undefined;
+  /** Sessions from the event archive, reread at most every ARCHIVE_REREAD_MS. */
+  private archiveSessions: readonly Uint32Array[] = [];
+  private nextArchiveRead = 0;
   private running = false;
   private loop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -227,12 +242,8 @@ export class RankerService {
     await this.refreshDue(now);
     if (leader && now >= this.nextTrain && !this.retraining) {
       this.nextTrain = now + this.options.trainMs;
-      const sessions = [...this.users.values()].map((u) => u.history);
-      this.retraining = this.model
-        .retrain(sessions, this.options.trainEpochs)
-        .then((swapped) => {
-          if (swapped) this.dirty = true;
-        })
+      this.retraining = this.retrain(now)
+        .catch((error: unknown) => console.error("ranker: retrain failed", error))
         .finally(() => {
           this.retraining = undefined;
         });
@@ -246,6 +257,48 @@ export class RankerService {
   /** Resolves when the retrain started by a tick (if any) has been swapped in. */
   async retrained(): Promise<void> {
     await this.retraining;
+  }
+
+  /** Trains on the archive's sessions and the active users' histories (last 50 engagements). */
+  private async retrain(now: number): Promise<void> {
+    if (this.options.trainDays > 0 && now >= this.nextArchiveRead) await this.readArchive(now);
+    // Stopped while the archive was read: a retrain now would only be abandoned.
+    if (!this.running) return;
+    const active = [...this.users.values()].map((u) => u.history);
+    const swapped = await this.model.retrain(
+      [...this.archiveSessions, ...active],
+      this.options.trainEpochs,
+    );
+    if (swapped) this.dirty = true;
+  }
+
+  /** Rereads the archive sessions; on failure the old ones stay and the next retrain retries. */
+  private async readArchive(now: number): Promise<void> {
+    try {
+      const { catalog } = this.model;
+      const { sessions, stats } = await readArchiveSessions({
+        s3: this.options.s3,
+        bucket: this.options.bucket,
+        prefix: this.options.archivePrefix,
+        days: this.options.trainDays,
+        now,
+        // Live videos, as in the live histories; items are never reused, so these stay valid.
+        itemOf: (videoId) => {
+          const item = catalog.lookup(videoId);
+          return item !== undefined && catalog.get(item) ? item : undefined;
+        },
+      });
+      this.archiveSessions = sessions;
+      this.nextArchiveRead = now + ARCHIVE_REREAD_MS;
+      console.log(
+        `ranker: archive of ${this.options.trainDays} d: ${stats.read}/${stats.listed} segments read (${stats.unreadable} unreadable), ${stats.lines} lines (${stats.malformed} malformed), ${stats.engagements} engagements with known videos (${stats.unknownVideos} unknown) → ${stats.sessions} sessions of ${stats.items} videos in ${stats.seconds.toFixed(1)} s`,
+      );
+    } catch (error) {
+      console.error(
+        "ranker: reading the event archive failed; retraining on the sessions read before, if any",
+        error,
+      );
+    }
   }
 
   /**

@@ -54,6 +54,8 @@ export function retrainJob(
   }
   const sessionItems = new Uint32Array(sessionStarts[usable.length] as number);
   for (const [s, session] of usable.entries()) sessionItems.set(session, sessionStarts[s]);
+  const sessionCounts = new Map<number, number>();
+  for (const item of sessionItems) sessionCounts.set(item, (sessionCounts.get(item) ?? 0) + 1);
   const videos = [...live];
   const { dim } = sequence.options;
   const liveContent = new Float32Array(videos.length * dim);
@@ -71,7 +73,11 @@ export function retrainJob(
     sessionStarts,
     liveItems: Uint32Array.from(videos, (meta) => meta.item),
     liveContent,
-    liveWatches: Float64Array.from(videos, (meta) => coVisitation.count(meta.item)),
+    // Watches seen live or in the sessions trained on (the archive's included), whichever is
+    // more: both count the same engagements, so the larger is the better estimate, not the sum.
+    liveWatches: Float64Array.from(videos, (meta) =>
+      Math.max(coVisitation.count(meta.item), sessionCounts.get(meta.item) ?? 0),
+    ),
   };
 }
 
