@@ -13,7 +13,7 @@
 // FEED_BENCH_WARM_USERS (default 100).
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -152,6 +152,60 @@ async function openLoop(
   }
   const samples = await Promise.all(pending);
   return { ...summarize(samples, (performance.now() - started) / 1000), shed };
+}
+
+/**
+ * CPU milliseconds the workerd processes under this one (the Worker and wrangler's local cache and
+ * R2) have used so far, from /proc; null off Linux. Unlike latency, per-request CPU barely moves
+ * with the noise of a shared 2-core box, so it is the figure to compare pre-warm variants by.
+ */
+function edgeCpuMs(): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return null;
+  }
+  const procs = new Map<number, { parent: number; workerd: boolean; ticks: number }>();
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      // Fields after the command: state ppid … utime(14) stime(15), numbered from pid = 1.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      procs.set(Number(name), {
+        parent: Number(fields[1]),
+        workerd: comm === "workerd",
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // The process exited while /proc was being read.
+    }
+  }
+  const underThis = (pid: number): boolean => {
+    for (let p = procs.get(pid)?.parent; p !== undefined && p > 1; p = procs.get(p)?.parent) {
+      if (p === process.pid) return true;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, proc] of procs) if (proc.workerd && underThis(pid)) ticks += proc.ticks;
+  // Linux reports these in USER_HZ, 100 per second.
+  return ticks * 10;
+}
+
+/** A phase's summary plus the edge's CPU per request while it ran. */
+async function withEdgeCpu<T extends Summary>(
+  phase: () => Promise<T>,
+): Promise<T & { edge_cpu_ms_per_request?: number }> {
+  const before = edgeCpuMs();
+  const summary = await phase();
+  const after = edgeCpuMs();
+  if (before === null || after === null || summary.requests === 0) return summary;
+  return {
+    ...summary,
+    edge_cpu_ms_per_request: Math.round(((after - before) / summary.requests) * 100) / 100,
+  };
 }
 
 async function waitForEdge(url: string): Promise<void> {
@@ -369,15 +423,19 @@ async function run(edgeUrl: string, ids: string[]) {
   await Promise.all(warm.map((user) => feedOnce(user)));
 
   console.log("feed, warm users, one request at a time…");
-  const warmSequential = await closedLoop(SECONDS, 1, async () => {
-    const user = warm[Math.floor(Math.random() * warm.length)]!;
-    return [(await feedOnce(user)).sample];
-  });
+  const warmSequential = await withEdgeCpu(() =>
+    closedLoop(SECONDS, 1, async () => {
+      const user = warm[Math.floor(Math.random() * warm.length)]!;
+      return [(await feedOnce(user)).sample];
+    }),
+  );
   console.log("feed, warm users, closed loop…");
-  const warmClosed = await closedLoop(SECONDS, CONCURRENCY, async (worker) => {
-    const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
-    return [(await feedOnce(user)).sample];
-  });
+  const warmClosed = await withEdgeCpu(() =>
+    closedLoop(SECONDS, CONCURRENCY, async (worker) => {
+      const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
+      return [(await feedOnce(user)).sample];
+    }),
+  );
   console.log(`feed, warm users, open loop at ${RATE} rps…`);
   let next = 0;
   const warmOpen = await openLoop(SECONDS, RATE, async (_, scheduled) => {

@@ -98,10 +98,15 @@ export async function loadMedia(
 }
 
 function cacheEntry(hit: MediaHit): Response {
+  return edgeCacheEntry(hit.body.slice(0), hit.contentType, hit.etag);
+}
+
+/** What the edge cache stores for a media object; `body` may be an R2 stream, never read here. */
+export function edgeCacheEntry(body: BodyInit, contentType: string, etag: string): Response {
   const headers = new Headers({
-    "content-type": hit.contentType,
+    "content-type": contentType,
     "cache-control": IMMUTABLE_CACHE_CONTROL,
   });
-  if (hit.etag) headers.set("etag", hit.etag);
-  return new Response(hit.body.slice(0), { headers });
+  if (etag) headers.set("etag", etag);
+  return new Response(body, { headers });
 }

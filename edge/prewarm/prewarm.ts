@@ -1,6 +1,6 @@
 import type { FeedItem } from "../../contracts/feed.schema";
-import { parseMediaKey } from "../../contracts/media.schema";
-import { loadMedia, type MediaEnv, mediaCacheKey } from "../media/media-store";
+import { type MediaObject, parseMediaKey } from "../../contracts/media.schema";
+import { edgeCacheEntry, loadMedia, type MediaEnv, mediaCacheKey } from "../media/media-store";
 
 /** The client swipes to these next; three covers a fast swiper's first seconds. */
 export const PREWARM_VIDEOS = 3;
@@ -43,51 +43,80 @@ function claim(manifest: string, now: number): boolean {
   return true;
 }
 
+/**
+ * One probe decides: a cached master playlist means the chain is warm, because a pre-warm writes
+ * the master last. On a miss the three objects come straight from R2 with no per-object cache
+ * lookups (immutable keys, so overwriting an entry a player wrote meanwhile is harmless): 1 lookup,
+ * 3 reads and 3 writes instead of 3 lookups, 3 reads and 3 writes, and no body is copied twice.
+ */
 async function prewarmVideo(env: MediaEnv, item: FeedItem, cacheOrigin: string): Promise<void> {
+  const master = parseMediaKey(item.manifest_url.replace(/^\/v1\//, ""));
+  if (!master) return;
+  const probe = await caches.default.match(mediaCacheKey(cacheOrigin, master.key));
+  if (probe) {
+    await probe.body?.cancel();
+    return;
+  }
   const writes: Promise<unknown>[] = [];
   const defer = (work: Promise<unknown>) => writes.push(work);
+  let masterEntry: Response | null = null;
   try {
-    const masterKey = item.manifest_url.replace(/^\/v1\//, "");
-    const master = await loadText(env, masterKey, cacheOrigin, defer);
-    const variant = master === null ? null : lowestVariant(master);
-    if (variant === null) return;
-    const playlistKey = resolveKey(masterKey, variant);
-    const playlist = await loadText(env, playlistKey, cacheOrigin, defer);
-    const segment = playlist === null ? null : firstUri(playlist);
-    if (segment === null) return;
-    await warm(env, resolveKey(playlistKey, segment), cacheOrigin, defer);
+    const masterText = await readText(env, master, cacheOrigin, defer);
+    const variant = masterText === null ? null : lowestVariant(masterText.text);
+    const playlist = variant === null ? null : parseMediaKey(resolveKey(master.key, variant));
+    if (!masterText || !playlist) return;
+    masterEntry = masterText.entry;
+    const playlistText = await readText(env, playlist, cacheOrigin, defer);
+    if (playlistText?.entry) defer(put(cacheOrigin, playlist.key, playlistText.entry));
+    const uri = playlistText === null ? null : firstUri(playlistText.text);
+    const segment = uri === null ? null : parseMediaKey(resolveKey(playlist.key, uri));
+    if (segment) await warmSegment(env, segment, cacheOrigin, defer);
   } finally {
     await Promise.allSettled(writes);
   }
+  if (masterEntry) await put(cacheOrigin, master.key, masterEntry);
 }
 
-async function loadText(
+interface PlaylistRead {
+  text: string;
+  /** The cache entry to write, or null when loadMedia's origin pull already wrote it through. */
+  entry: Response | null;
+}
+
+async function readText(
   env: MediaEnv,
-  key: string,
+  media: MediaObject,
   cacheOrigin: string,
   defer: (work: Promise<unknown>) => void,
-): Promise<string | null> {
-  const media = parseMediaKey(key);
-  if (!media) return null;
-  const hit = await loadMedia(env, media, cacheOrigin, defer);
-  return hit ? new TextDecoder().decode(hit.body) : null;
+): Promise<PlaylistRead | null> {
+  const object = await env.VIDEOS.get(media.key);
+  if (object) {
+    const text = await object.text();
+    const contentType = object.httpMetadata?.contentType ?? media.contentType;
+    return { text, entry: edgeCacheEntry(text, contentType, object.httpEtag) };
+  }
+  const pulled = await loadMedia(env, media, cacheOrigin, defer);
+  return pulled ? { text: new TextDecoder().decode(pulled.body), entry: null } : null;
 }
 
-/** Puts an object in the edge cache unless it is there already; a hit's body is never read. */
-async function warm(
+/** The segment's R2 body goes into the cache as a stream, never read into this isolate. */
+async function warmSegment(
   env: MediaEnv,
-  key: string,
+  media: MediaObject,
   cacheOrigin: string,
   defer: (work: Promise<unknown>) => void,
 ): Promise<void> {
-  const media = parseMediaKey(key);
-  if (!media) return;
-  const cached = await caches.default.match(mediaCacheKey(cacheOrigin, key));
-  if (cached) {
-    await cached.body?.cancel();
+  const object = await env.VIDEOS.get(media.key);
+  if (!object) {
+    await loadMedia(env, media, cacheOrigin, defer);
     return;
   }
-  await loadMedia(env, media, cacheOrigin, defer);
+  const contentType = object.httpMetadata?.contentType ?? media.contentType;
+  defer(put(cacheOrigin, media.key, edgeCacheEntry(object.body, contentType, object.httpEtag)));
+}
+
+function put(cacheOrigin: string, key: string, entry: Response): Promise<void> {
+  return caches.default.put(mediaCacheKey(cacheOrigin, key), entry);
 }
 
 /** The URI of the `#EXT-X-STREAM-INF` with the smallest BANDWIDTH in a master playlist. */
