@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import { Redis } from "ioredis";
 import * as v from "valibot";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER, parseForYouMember } from "../../contracts/feed.schema";
 import {
@@ -12,30 +11,17 @@ import {
 } from "../../contracts/rank.schema";
 import { SeenFilter, SeenKeys } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
-import { testS3Config } from "../dev/test-s3";
 import type { ModelState } from "../ranker/model.state";
-import type { RankerService } from "../ranker/ranker.service";
-import { rankerService, seedCatalog, until } from "../ranker/ranker.testing";
+import { rankerTestRig, seedCatalog, until } from "../ranker/ranker.testing";
 import { writeSeenMirror } from "../ranker/seen-mirror.testing";
 import { startServingModel } from "../ranker/serving.provider";
 import { bucketOf, type Experiment } from "../ranking/ranking.config";
-import { createS3Client } from "../storage/s3.client";
 import { internalRefreshRoute } from "./internal-refresh.route";
 import { createOriginApp } from "./origin.app";
 import { type RankRouteOptions, rankRoute } from "./rank.route";
 
-const redisUrl = inject("redisUrl");
-const redis = new Redis(redisUrl);
-const bucket = inject("s3Bucket");
-const s3 = createS3Client(testS3Config());
+const { redis, s3, bucket, onStop, started: rankerRole } = rankerTestRig();
 const SECRET = "test-ranking-secret";
-const stops: (() => Promise<void> | void)[] = [];
-
-afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  redis.disconnect();
-  s3.destroy();
-});
 
 /** 30 live videos: creators A, B and C with ten each, ids `{prefix}{creator}-{n}`. */
 async function seeded() {
@@ -54,16 +40,9 @@ async function apiModel(prefix: string): Promise<() => ModelState | undefined> {
     60_000,
     `${prefix}upload-events`,
   );
-  stops.push(model.stop);
+  onStop(model.stop);
   await until(() => model.get() !== undefined);
   return model.get;
-}
-
-async function rankerRole(prefix: string, overrides = {}): Promise<RankerService> {
-  const service = rankerService(redisUrl, s3, bucket, prefix, overrides);
-  await service.start();
-  stops.push(() => service.stop());
-  return service;
 }
 
 function app(

@@ -1,27 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { Redis } from "ioredis";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../contracts/event.schema";
 import { segmentKey } from "../archive/archive-keys";
-import { testS3Config } from "../dev/test-s3";
-import { createS3Client } from "../storage/s3.client";
 import { ARCHIVE_EVENTS_PREFIX, readArchiveSessions } from "./archive.sessions";
 import { DEFAULT_RANKER_SERVICE } from "./ranker.service";
-import { rankerService, seedCatalog } from "./ranker.testing";
+import { rankerTestRig, seedCatalog } from "./ranker.testing";
 
-const redisUrl = inject("redisUrl");
-const redis = new Redis(redisUrl);
-const bucket = inject("s3Bucket");
-const s3 = createS3Client(testS3Config());
-const stops: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  redis.disconnect();
-  s3.destroy();
-});
+const { redis, s3, bucket, started: startedRanker } = rankerTestRig();
 
 const MINUTE = 60_000;
 /** A root of its own per test: the archive's `lake/events/` layout under it. */
@@ -195,13 +182,11 @@ describe("ranker retraining from the archive", () => {
     const prefix = `ra${randomUUID().slice(0, 8)}-`;
     const root = uniqueRoot();
     await seedCatalog(redis, prefix, ["A", "B", "C", "D"], 10);
-    const service = rankerService(redisUrl, s3, bucket, prefix, {
+    const service = await startedRanker(prefix, {
       archivePrefix: `${root}${ARCHIVE_EVENTS_PREFIX}`,
       trainDays: 2,
       trainEpochs: 5,
     });
-    await service.start();
-    stops.push(() => service.stop());
 
     const video = (creator: string, n: number) => `${prefix}${creator}-${n % 10}`;
     const item = (id: string) => service.model.catalog.lookup(id) ?? expect.fail(`${id} unknown`);

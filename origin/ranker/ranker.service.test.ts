@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseForYouMember } from "../../contracts/feed.schema";
 import { SeenFilter } from "../../contracts/seen-filter";
 import { CatalogKeys } from "../../contracts/video.schema";
-import { testS3Config } from "../dev/test-s3";
 import { FeatureProcessor } from "../features/feature-processor";
-import { createS3Client } from "../storage/s3.client";
-import { DEFAULT_RANKER_SERVICE, type RankerService } from "./ranker.service";
+import { DEFAULT_RANKER_SERVICE } from "./ranker.service";
 import {
   appendEvents,
-  rankerService,
+  rankerTestRig,
   seedCatalog,
   stored,
   TEST_PARTITIONS,
@@ -18,24 +15,7 @@ import {
 } from "./ranker.testing";
 import { writeSeenMirror } from "./seen-mirror.testing";
 
-const redisUrl = inject("redisUrl");
-const redis = new Redis(redisUrl);
-const bucket = inject("s3Bucket");
-const s3 = createS3Client(testS3Config());
-const stops: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const stop of stops.reverse()) await stop();
-  redis.disconnect();
-  s3.destroy();
-});
-
-async function started(prefix: string, overrides = {}): Promise<RankerService> {
-  const service = rankerService(redisUrl, s3, bucket, prefix, overrides);
-  await service.start();
-  stops.push(() => service.stop());
-  return service;
-}
+const { redisUrl, redis, onStop, started } = rankerTestRig();
 
 const prefixed = () => `rk${randomUUID().slice(0, 8)}-`;
 
@@ -79,7 +59,7 @@ describe("ranker role", () => {
       consumer: undefined,
     });
     await processor.start();
-    stops.push(() => processor.stop());
+    onStop(() => processor.stop());
     const service = await started(prefix);
     const user = `${prefix}user`;
     const region = "eu";

@@ -1,8 +1,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
+import { afterAll, inject } from "vitest";
 import { partitionOf, STREAM_FIELD, type StoredEvent } from "../../contracts/event.schema";
 import { loadHnswModule } from "../../wasm/hnsw.node.js";
 import { CatalogStore } from "../catalog/catalog.store";
+import { testS3Config } from "../dev/test-s3";
+import { createS3Client } from "../storage/s3.client";
 import { DEFAULT_RANKER_SERVICE, RankerService, type RankerServiceOptions } from "./ranker.service";
 
 export const TEST_PARTITIONS = 2;
@@ -69,6 +72,39 @@ export function rankerService(
     explore: { ...DEFAULT_RANKER_SERVICE.explore, regions: ["eu"] },
     ...overrides,
   });
+}
+
+/**
+ * One test file's clients for the run's Redis and S3 server, and ranker roles started on them.
+ * Everything started, and whatever `onStop` was given, stops after the file, newest first.
+ */
+export function rankerTestRig() {
+  const redisUrl = inject("redisUrl");
+  const redis = new Redis(redisUrl);
+  const bucket = inject("s3Bucket");
+  const s3 = createS3Client(testS3Config());
+  const stops: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+    redis.disconnect();
+    s3.destroy();
+  });
+  return {
+    redisUrl,
+    redis,
+    bucket,
+    s3,
+    onStop(stop: () => Promise<void> | void): void {
+      stops.push(stop);
+    },
+    /** A started ranker role with the test defaults (rankerService) and `overrides`. */
+    async started(prefix: string, overrides: Partial<RankerServiceOptions> = {}) {
+      const service = rankerService(redisUrl, s3, bucket, prefix, overrides);
+      await service.start();
+      stops.push(() => service.stop());
+      return service;
+    },
+  };
 }
 
 let seq = 0;
