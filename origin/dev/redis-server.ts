@@ -30,9 +30,14 @@ function hasBinary(binary: string): boolean {
   return spawnSync(binary, ["--version"], { stdio: "ignore" }).status === 0;
 }
 
+/** The redis-server to run: `REDIS_SERVER_PATH` when set, else the one on PATH. */
+export function redisServerBinary(): string {
+  return process.env.REDIS_SERVER_PATH ?? "redis-server";
+}
+
 /** Starts a real redis-server on a free loopback port. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
-  const binary = options.binary ?? process.env.REDIS_SERVER_PATH ?? "redis-server";
+  const binary = options.binary ?? redisServerBinary();
   if (!hasBinary(binary)) throw new RedisServerMissingError();
   const port = options.port ?? (await freePort());
   const persistence = options.dataDir

@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { loadMediaConfig } from "../config/config";
 import type { ManagedChild } from "./child-process";
 import { freePort, waitForPort } from "./free-port";
 import { LOCAL_BUCKET, localS3Config } from "./local-services";
-import { RedisServerMissingError, type RunningRedis, startRedisServer } from "./redis-server";
+import { missingPrerequisites, prerequisites } from "./prerequisites";
+import { type RunningRedis, redisServerBinary, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
 import { progressBar, seedDemoCatalog } from "./seed-demo";
 import { originEnvironment, spawnEdge, spawnRole, waitForHealthy } from "./stack-processes";
@@ -68,21 +70,25 @@ async function shutdown(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const media = loadMediaConfig();
+  const missing = missingPrerequisites(
+    prerequisites({
+      redisServer: redisServerBinary(),
+      ffmpeg: media.ffmpegPath,
+      ffprobe: media.ffprobePath,
+    }),
+  );
+  if (missing.length > 0) {
+    for (const line of missing) console.error(line);
+    process.exit(1);
+  }
   mkdirSync(stateDir, { recursive: true });
   const secrets = loadSecrets();
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => void shutdown(0));
   }
 
-  try {
-    redis = await startRedisServer({ dataDir: join(stateDir, "redis") });
-  } catch (error) {
-    if (error instanceof RedisServerMissingError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  redis = await startRedisServer({ dataDir: join(stateDir, "redis") });
   s3 = await startS3Server({ directory: join(stateDir, "s3"), buckets: [LOCAL_BUCKET] });
 
   const bridgePort = await preferredPort(8079);
