@@ -29,7 +29,7 @@ export interface FashionMnist {
   neighbours: Int32Array;
 }
 
-/** An IDX image file (16-byte big-endian header, then count × rows × cols uint8), first `limit`. */
+/** The first `limit` images of an IDX file (16-byte big-endian header, then count × dim uint8). */
 export function readIdxImages(
   path: string,
   limit = Number.POSITIVE_INFINITY,
