@@ -3,13 +3,15 @@
 // build time, and for each ef recall@10, single-thread QPS and latency percentiles; each peer's
 // QPS ratio at equal recall (method in peers/equal-recall.ts) and memory per index.
 //
-// This machine's speed drifts by up to 1.7× over minutes (../shared/BENCH-NOTES.md), so nothing
+// The benchmark machine's speed (2 shared vCPUs) drifts by up to 1.7× over minutes, so nothing
 // is timed library after library: builds insert in chunks with the libraries taking turns
 // (rotating who goes first), searches take turns every block of queries, and ratios are
 // medians of per-repetition ratios. A benchmark never fails on timing; it only reports.
 //
 // Env (all optional):
-//   ANN_BENCH_DATASETS    "fashion-mnist,gaussian-mixture" (either or both)
+//   ANN_BENCH_DATASETS    "fashion-mnist,gaussian-mixture" (either or both); Fashion-MNIST is
+//                         read from EDGEFEED_DATA_DIR (default data/), or is the committed
+//                         5,000-row subset when absent (see data-dir.config.ts)
 //   ANN_BENCH_LIBS        "edgefeed-wasm,hnswlib-node,hnswlib-wasm,usearch"
 //   ANN_BENCH_FMNIST_N    Fashion-MNIST base rows, default 60000 (fewer: truth is recomputed)
 //   ANN_BENCH_GAUSSIAN_N  Gaussian-mixture base rows, default 100000
@@ -26,6 +28,7 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { recallAtK } from "../wasm/testing/recall";
+import { fashionMnistOrSubset } from "./data-dir.config";
 import type { BuildParams, Contender, ContenderFactory, IndexMemory } from "./peers/contender";
 import { type Dataset, fashionMnist, gaussianMixture } from "./peers/datasets";
 import { createEdgefeed } from "./peers/edgefeed";
@@ -166,7 +169,9 @@ interface DatasetReport {
 }
 
 function loadDataset(name: string): Dataset {
-  if (name === "fashion-mnist") return fashionMnist(config.fashionMnistN, config.queries, K);
+  if (name === "fashion-mnist") {
+    return fashionMnist(fashionMnistOrSubset("bench:ann", config.queries), config.fashionMnistN, K);
+  }
   if (name === "gaussian-mixture") {
     return gaussianMixture({
       n: config.gaussianN,

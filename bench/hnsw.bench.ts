@@ -1,6 +1,7 @@
 // edgefeed's WASM HNSW against hnswlib-node (native C++) on Fashion-MNIST, in one process and
-// on the same parameters. The machine's speed drifts by up to 1.7× over minutes, so libraries
-// alternate within every repetition and ratios are medians of per-repetition ratios.
+// on the same parameters: the full set from the data directory, or the committed subset when it
+// is absent (data-dir.config.ts). The machine's speed drifts by up to 1.7× over minutes, so
+// libraries alternate within every repetition and ratios are medians of per-repetition ratios.
 // A benchmark never fails on timing; it only reports.
 //
 // Env: HNSW_BENCH_N (base vectors, default 60000), HNSW_BENCH_QUERIES (default 1000),
@@ -14,11 +15,8 @@ import { BruteForceIndex } from "../wasm/brute-force-index";
 // tsx reads a bare "*.node" specifier as a native addon; the .js suffix resolves to the .ts file.
 import { loadHnswModule } from "../wasm/hnsw.node.js";
 import { HnswIndex } from "../wasm/hnsw-index";
-import {
-  FASHION_MNIST_GROUND_TRUTH_K,
-  loadFashionMnist,
-} from "../wasm/testing/fashion-mnist.node.js";
 import { recallAtK } from "../wasm/testing/recall";
+import { fashionMnistOrSubset } from "./data-dir.config";
 import { median, percentile } from "./stats";
 
 const M = 16;
@@ -50,7 +48,7 @@ interface Contender {
   memoryBytes(): number | undefined;
 }
 
-const data = loadFashionMnist(config.queries);
+const { data, name: dataset } = fashionMnistOrSubset("bench:hnsw", config.queries);
 const n = Math.min(config.n, data.baseCount);
 const { dim } = data;
 const baseRows = Array.from({ length: n }, (_, i) => data.base.subarray(i * dim, (i + 1) * dim));
@@ -62,8 +60,8 @@ const baseArrays = baseRows.map((row) => Array.from(row));
 const queryArrays = queryRows.map((row) => Array.from(row));
 
 function groundTruth(): (q: number) => ArrayLike<number> {
-  const gk = FASHION_MNIST_GROUND_TRUTH_K;
-  if (n === data.baseCount) return (q) => data.neighbours.subarray(q * gk, q * gk + K);
+  const gk = data.k;
+  if (n === data.baseCount && gk >= K) return (q) => data.neighbours.subarray(q * gk, q * gk + K);
   const exact = new BruteForceIndex({ dim, metric: "l2", capacity: n });
   exact.addMany(
     Uint32Array.from({ length: n }, (_, i) => i),
@@ -125,7 +123,7 @@ const contenders = [wasm, native];
 const truth = groundTruth();
 
 console.log(
-  `Fashion-MNIST: ${n} × ${dim} L2, ${data.queryCount} queries, M=${M}, ` +
+  `${dataset}: ${n} × ${dim} L2, ${data.queryCount} queries, M=${M}, ` +
     `efConstruction=${EF_CONSTRUCTION}, ${config.reps} reps, ${cpus()[0]?.model ?? "?"}`,
 );
 
@@ -241,6 +239,7 @@ writeFileSync(
       date: new Date().toISOString(),
       node: process.version,
       cpu: cpus()[0]?.model,
+      dataset,
       config: { ...config, n },
       buildMs,
       buildRatioMedian: buildRatio,

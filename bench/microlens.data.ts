@@ -1,11 +1,5 @@
 import { readFileSync } from "node:fs";
 
-/** Where the eval reads MicroLens-50K, relative to the repository root (see shared/data/README). */
-export const MICROLENS_PAIRS_URL = new URL(
-  "../../shared/data/microlens-50k/MicroLens-50k_pairs.tsv",
-  import.meta.url,
-);
-
 export interface MicroLens {
   /** Per user (file order), dense item indices, oldest first. */
   sequences: Int32Array[];
@@ -15,8 +9,8 @@ export interface MicroLens {
 }
 
 /** Parses `user<TAB>item item …` lines (CRLF); items are chronological per user. */
-export function loadMicroLens(url: URL = MICROLENS_PAIRS_URL): MicroLens {
-  const lines = readFileSync(url, "utf8").split("\n");
+export function loadMicroLens(path: string): MicroLens {
+  const lines = readFileSync(path, "utf8").split("\n");
   const raw: { user: string; items: number[] }[] = [];
   const distinct = new Set<number>();
   for (const line of lines) {

@@ -10,6 +10,7 @@ import { SeededRandom } from "../origin/retrieval/seeded-random";
 import { DEFAULT_TRAIN_OPTIONS, trainSequenceModel } from "../origin/retrieval/sequence.trainer";
 import { loadHnswModule } from "../wasm/hnsw.node.js";
 import { HnswIndex } from "../wasm/index";
+import { requireMicroLensPairs } from "./data-dir.config";
 import { bprMf, type FullScorer, itemKnn, popularity } from "./microlens.baselines";
 import { loadMicroLens } from "./microlens.data";
 import { fullRank, TopKMetrics } from "./microlens.metrics";
@@ -29,7 +30,7 @@ const started = performance.now();
 const log = (message: string) =>
   console.log(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${message}`);
 
-const data = loadMicroLens();
+const data = loadMicroLens(requireMicroLensPairs("eval:microlens"));
 const itemCount = data.itemIds.length;
 const train = data.sequences.map((seq) => seq.subarray(0, seq.length - 1));
 const heldOut = data.sequences.map((seq) => seq[seq.length - 1] as number);

@@ -1,10 +1,7 @@
 // The two data sets of the ANN bench: Fashion-MNIST (real images, ann-benchmarks' split) and a
 // seeded Gaussian mixture at the issue's reference point (100k × 64-d). Both L2, exact top-k truth.
 
-import {
-  FASHION_MNIST_GROUND_TRUTH_K,
-  loadFashionMnist,
-} from "../../wasm/testing/fashion-mnist.node.js";
+import type { FashionMnistRun } from "../data-dir.config";
 
 export interface Dataset {
   name: string;
@@ -60,22 +57,25 @@ export function bruteForceTruth(
   return out;
 }
 
-/** Fashion-MNIST 784-d; the shipped top-100 truth is over all 60,000 rows, so a subset recomputes it. */
-export function fashionMnist(n: number, queries: number, k: number): Dataset {
-  const data = loadFashionMnist(queries);
+/**
+ * Fashion-MNIST 784-d, its first `n` base rows. The shipped truth is over every base row, so
+ * fewer rows (or a set without a truth file) recompute it.
+ */
+export function fashionMnist(run: FashionMnistRun, n: number, k: number): Dataset {
+  const { data } = run;
   const count = Math.min(n, data.baseCount);
   const { dim } = data;
   let truth: (q: number) => ArrayLike<number>;
-  if (count === data.baseCount) {
-    const gk = FASHION_MNIST_GROUND_TRUTH_K;
+  if (count === data.baseCount && data.k >= k) {
+    const gk = data.k;
     truth = (q) => data.neighbours.subarray(q * gk, q * gk + k);
   } else {
     const exact = bruteForceTruth(data.base, count, data.queries, data.queryCount, dim, k);
     truth = (q) => exact.subarray(q * k, (q + 1) * k);
   }
   return {
-    name: "fashion-mnist",
-    description: `Fashion-MNIST ${count} × ${dim}, L2, first ${data.queryCount} test queries`,
+    name: run.name,
+    description: `${run.name} ${count} × ${dim}, L2, first ${data.queryCount} test queries`,
     dim,
     n: count,
     base: data.base.subarray(0, count * dim),

@@ -43,8 +43,8 @@ async function loadFactory(): Promise<HnswlibWasmFactory> {
 /** A fresh Emscripten instance, so its memory is this index's alone (as edgefeed's is). */
 async function instantiate(): Promise<HnswlibWasmModule> {
   const factory = await loadFactory();
-  // Its environment check accepts only a browser or a worker (BENCH-NOTES.md); `window` is read
-  // once while the factory runs, so it is removed again straight after.
+  // Its loader refuses any environment but a browser or a worker; `window` is read once while
+  // the factory runs, so it is removed again straight after.
   const hadWindow = "window" in globalThis;
   if (!hadWindow) Reflect.set(globalThis, "window", globalThis);
   try {
@@ -68,7 +68,7 @@ export const createHnswlibWasm: ContenderFactory = async (data, params) => {
   return {
     name: "hnswlib-wasm",
     init() {
-      // An empty auto-save file name: it has no file system in Node (BENCH-NOTES.md).
+      // An empty auto-save file name: its file system is not exported to Node.
       index = new lib.HierarchicalNSW("l2", dim, "");
       index.initIndex(data.n, params.M, params.efConstruction, params.seed);
     },

@@ -11,7 +11,7 @@ type UsearchIndex = InstanceType<Usearch["Index"]>;
 /**
  * usearch 2.26.2 (native, N-API). `connectivity` is M (layer 0 gets 2·M, as in hnswlib) and
  * `expansion_add` is efConstruction. Its JS API fixes `expansion_search` at construction, so the
- * built index is saved once and loaded into one `Index` per ef (BENCH-NOTES.md); the load is not
+ * built index is saved once and loaded into one `Index` per ef; the load is not
  * build time. Every call passes threads = 1: its default 0 means all cores.
  */
 export const createUsearch: ContenderFactory = (data, params) => {

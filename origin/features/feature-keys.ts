@@ -17,7 +17,7 @@ export type WindowName = (typeof WINDOWS)[number]["name"];
 export const TRENDING_BUCKET_MS = 60_000;
 export const TRENDING_LOOKBACK_BUCKETS = 30;
 
-/** The short-term sequence covers the last 30 minutes (ARCHITECTURE.md), at most 50 videos. */
+/** Short-term sequence: last 30 min, at most 50 videos (docs/architecture.md, "Signal path"). */
 export const RECENT_WINDOW_MS = 30 * 60_000;
 export const RECENT_MAX_VIDEOS = 50;
 /** The follow graph keeps each user's newest follows; the social rail reads far fewer. */

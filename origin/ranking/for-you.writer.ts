@@ -7,7 +7,10 @@ export interface RankedVideo {
   reason: FeedReason;
 }
 
-/** Refresh every 5–15 min (ARCHITECTURE.md); the TTL outlives one missed refresh. */
+/**
+ * Refresh every 5–15 min (docs/architecture.md, "Retrieval and ranking"); the TTL outlives one
+ * missed refresh.
+ */
 export interface ForYouTiming {
   refreshMinMs: number;
   refreshMaxMs: number;

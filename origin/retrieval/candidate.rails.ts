@@ -1,6 +1,6 @@
 import type { Rail } from "../ranking/candidate.types";
 
-/** Rail sizes; ~500 in total (ARCHITECTURE.md, "Retrieval and ranking"). */
+/** Rail sizes; 650 at most in total (docs/architecture.md, "Retrieval and ranking"). */
 export type RailSizes = Record<Rail, number>;
 
 export const DEFAULT_RAIL_SIZES: RailSizes = {

@@ -1,21 +1,33 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 // tsx reads a bare "*.node" specifier as a native addon; the .js suffix resolves to the .ts file.
 import { loadHnswModule } from "../hnsw.node.js";
 import { HnswIndex } from "../hnsw-index";
-import { FASHION_MNIST_GROUND_TRUTH_K, loadFashionMnist } from "../testing/fashion-mnist.node.js";
+import { loadFashionMnistSubset } from "../testing/fashion-mnist-subset.node.js";
 import { recallAtK } from "../testing/recall";
 
-// Lighter than the benchmark's M=16/efConstruction=200 so the full 60,000-vector build takes
-// 20–45 s on the 2-core CI machine (it drifts); at ef=64 it measured recall 0.996.
+// The committed subset (testing/data/fashion-mnist-subset/), so the test needs nothing beside
+// the repository. At 5,000 vectors even a degraded graph finds most neighbours with a wide beam,
+// so the narrow beam carries the weight. This build measured 0.986 at ef=16 and 0.9994 at ef=64
+// (0.986–0.987 and 0.9994–0.9996 over seeds 1–6). Deliberately broken builds fail the bounds:
+// a new node keeping M/4 neighbours (0.918 at ef=16), search using ef = k whatever it is asked
+// (0.965 at ef=64), a distance dropping a quarter of the dimensions (0.878), insert searching
+// with ef=2 (0.30) and no back-links (0.001). Skipping the diversity heuristic still passes
+// (0.980 / 0.998): at this size it costs under a point of recall.
 const M = 12;
 const EF_CONSTRUCTION = 100;
-const EF_SEARCH = 64;
-const QUERIES = 1000;
+const K = 10;
+const BOUNDS = [
+  { ef: 16, recall: 0.97 },
+  { ef: 64, recall: 0.99 },
+];
 
-describe("recall on Fashion-MNIST (60,000 × 784, L2)", () => {
-  it(`reaches recall@10 ≥ 0.95 at ef=${EF_SEARCH} on the first ${QUERIES} queries`, () => {
-    const data = loadFashionMnist(QUERIES);
-    const index = HnswIndex.create(loadHnswModule(), {
+const data = loadFashionMnistSubset();
+
+describe(`recall on the Fashion-MNIST subset (${data.baseCount} × ${data.dim}, L2)`, () => {
+  let index: HnswIndex;
+
+  beforeAll(() => {
+    index = HnswIndex.create(loadHnswModule(), {
       dim: data.dim,
       metric: "l2",
       M,
@@ -26,13 +38,18 @@ describe("recall on Fashion-MNIST (60,000 × 784, L2)", () => {
       Uint32Array.from({ length: data.baseCount }, (_, i) => i),
       data.base,
     );
-    const found = Array.from({ length: data.queryCount }, (_, q) =>
-      index
-        .search(data.queries.subarray(q * data.dim, (q + 1) * data.dim), 10, { ef: EF_SEARCH })
-        .map((hit) => hit.label),
-    );
-    const k = FASHION_MNIST_GROUND_TRUTH_K;
-    const recall = recallAtK(found, (q) => data.neighbours.subarray(q * k, q * k + 10), 10);
-    expect(recall).toBeGreaterThanOrEqual(0.95);
-  }, 180_000);
+  });
+
+  it.each(BOUNDS)(
+    `reaches recall@${K} ≥ $recall at ef=$ef on all ${data.queryCount} queries`,
+    ({ ef, recall }) => {
+      const found = Array.from({ length: data.queryCount }, (_, q) =>
+        index
+          .search(data.queries.subarray(q * data.dim, (q + 1) * data.dim), K, { ef })
+          .map((hit) => hit.label),
+      );
+      const exact = (q: number) => data.neighbours.subarray(q * data.k, q * data.k + K);
+      expect(recallAtK(found, exact, K)).toBeGreaterThanOrEqual(recall);
+    },
+  );
 });
