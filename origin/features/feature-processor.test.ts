@@ -243,22 +243,24 @@ describe("feature processor", () => {
       hashtags: JSON.stringify(["food", "pasta"]),
     });
     await start(prefix);
+    // Read as of the events' own time: a loaded machine's processing delay would decay them.
+    const at = Date.now();
     await append(prefix, [
-      stored({ type: "like", video_id: "vi" }, { user: "eve" }),
-      stored({ type: "share", video_id: "vi" }, { user: "eve" }),
+      stored({ type: "like", video_id: "vi" }, { user: "eve", at }),
+      stored({ type: "share", video_id: "vi" }, { user: "eve", at }),
       stored(
         { type: "not_interested", video_id: "vx", creator_id: "loud", audio_id: "noise" },
-        { user: "eve" },
+        { user: "eve", at },
       ),
     ]);
     await drained(prefix);
-    const interest = await readUserInterest(redis, keys, "eve");
+    const interest = await readUserInterest(redis, keys, "eve", 50, at);
     const score = (member: string) => interest.find((a) => a.member === member)?.score;
     expect(score("c:chef")).toBeCloseTo(7, 3);
     expect(score("h:pasta")).toBeCloseTo(7, 3);
     expect(score("s:song")).toBeCloseTo(7, 3);
     expect(score("c:loud")).toBeCloseTo(-5, 3);
-    const halfLifeLater = await readUserInterest(redis, keys, "eve", 50, Date.now() + 600_000);
+    const halfLifeLater = await readUserInterest(redis, keys, "eve", 50, at + 600_000);
     expect(halfLifeLater.find((a) => a.member === "c:chef")?.score).toBeCloseTo(3.5, 1);
     const ttl = await redis.ttl(keys.interest("eve"));
     expect(ttl).toBeGreaterThan(1_700);
