@@ -12,13 +12,13 @@ import {
 } from "../../contracts/feed.schema";
 import { SeenFilter, type SeenGeneration } from "../../contracts/seen-filter";
 import { CatalogKeys, VideoIdSchema } from "../../contracts/video.schema";
-import { withDeadline } from "../../edge/feed/deadline";
-import type { RankNow } from "../../edge/feed/origin-rank";
-import { type Candidate, hydrateCandidates } from "../../edge/feed/video-card";
-import { metrics } from "../../edge/metrics/metrics";
+import { withDeadline } from "../../worker-lib/deadline";
+import { metrics } from "../../worker-lib/metrics";
+import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror } from "./feed-mirror";
 import { migrateFeedStorage } from "./feed-storage";
+import type { RankNow } from "./origin-rank";
 
 export interface PageRequest {
   userId: string;

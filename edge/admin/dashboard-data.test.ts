@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { metricsKey } from "../metrics/metrics";
-import { redisFromEnv } from "../redis/redis.client";
+import { metricsKey } from "../../worker-lib/metrics";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { loadDashboard } from "./dashboard-data";
 
 const redis = redisFromEnv(env);

@@ -3,7 +3,7 @@ import * as v from "valibot";
 import { EventKeys } from "../../contracts/event.schema";
 import { UploadStreams } from "../../contracts/upload.schema";
 import { CatalogKeys } from "../../contracts/video.schema";
-import { metricsKey } from "../metrics/metrics";
+import { metricsKey } from "../../worker-lib/metrics";
 import type { DashboardChart, DashboardData, TrendingRegion } from "./dashboard.types";
 import { GAUGES_LUA } from "./gauges.lua";
 import { quantile } from "./histogram";

@@ -7,9 +7,9 @@ import {
   MAX_EVENTS_BODY_BYTES,
   MAX_EVENTS_PER_BATCH,
 } from "../../contracts/event.schema";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { jsonError } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
-import { redisFromEnv } from "../redis/redis.client";
 import { requireSession, type SessionVariables } from "../session/require-session";
 import { eventsConfigFromEnv } from "./events.config";
 import { ingestBatch } from "./ingest-batch";

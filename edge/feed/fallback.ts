@@ -1,9 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { type FeedItem, FeedKeys } from "../../contracts/feed.schema";
 import { CatalogKeys } from "../../contracts/video.schema";
-import { type RedisEnv, redisFromEnv } from "../redis/redis.client";
-import { withDeadline } from "./deadline";
-import { type Candidate, hydrateCandidates } from "./video-card";
+import { withDeadline } from "../../worker-lib/deadline";
+import { type RedisEnv, redisFromEnv } from "../../worker-lib/redis.client";
+import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 
 /** Trending changes every ~30 s (the origin's refresh period), so the edge reuses it that long. */
 export const FALLBACK_FRESH_MS = 30_000;

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DEAD_URL, redis } from "../feed/feed.testing";
-import { redisFromEnv } from "../redis/redis.client";
+import { DEAD_URL, redis } from "../testing/worker-lib/redis.testing";
 import { MetricsBuffer, metricsKey } from "./metrics";
+import { redisFromEnv } from "./redis.client";
 
 describe("MetricsBuffer", () => {
   const minute = Date.UTC(2026, 0, 2, 3, 4, 0);

@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { FeedKeys } from "../../contracts/feed.schema";
+import { FeedKeys } from "../contracts/feed.schema";
 
 /** Upper bounds (ms) of the feed latency histogram; the goal to report against is p99 ≤ 20 ms. */
 const LATENCY_BUCKETS_MS = [5, 10, 20, 50, 100, 250, 500, 1000];

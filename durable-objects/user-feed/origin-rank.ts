@@ -6,7 +6,7 @@ import {
   type RankResponse,
   RankResponseSchema,
 } from "../../contracts/rank.schema";
-import { withDeadline } from "./deadline";
+import { withDeadline } from "../../worker-lib/deadline";
 
 export type RankEnv = Pick<Env, "ORIGIN_URL" | "ORIGIN_SHARED_SECRET">;
 
