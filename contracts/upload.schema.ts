@@ -74,11 +74,9 @@ export const UploadEventSchema = v.object({
 
 export type UploadEvent = v.InferOutput<typeof UploadEventSchema>;
 
-export const UploadStreams = {
-  jobs: "uploads",
-  deadLetter: "uploads:dead",
-  events: "upload-events",
-} as const;
+// Re-exported only for origin/ranker's and the transcode worker's files until their restructuring
+// lands; new code imports UploadStreams from ./keyspace.
+export { UploadStreams } from "./keyspace";
 
 /**
  * Headers of internal edge → origin calls. The shared secret proves the caller is our edge; the

@@ -1,14 +1,13 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
+import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
 import {
   RETENTION_MS,
   SEEN_SLOTS,
   SeenFilter,
-  SeenKeys,
   seenFilterFromMirror,
 } from "../../contracts/seen-filter";
-import { CatalogKeys } from "../../contracts/video.schema";
 import { DEAD_URL, rank, redis, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { hydrateCandidates } from "../../worker-lib/video-card";

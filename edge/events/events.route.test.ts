@@ -1,6 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EventKeys, partitionOf, type StoredEvent } from "../../contracts/event.schema";
+import { partitionOf, type StoredEvent } from "../../contracts/event.schema";
+import { EventKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { createApp } from "../app";
 

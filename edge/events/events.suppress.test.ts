@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 import { edgeFetch, getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
 import { rank, seedVideos } from "../../testing/worker-lib/redis.testing";
 

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { type FeedItem, FeedKeys } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
+import type { FeedItem } from "../../contracts/feed.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 import { withDeadline } from "../../worker-lib/deadline";
 import { type RedisEnv, redisFromEnv } from "../../worker-lib/redis.client";
 import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
@@ -76,7 +76,7 @@ async function readFallback(redis: Redis, region: string): Promise<FeedItem[]> {
   pipeline.zrange<(string | number)[]>(CatalogKeys.trending(region), 0, TRENDING_DEPTH - 1, {
     rev: true,
   });
-  pipeline.zrange<(string | number)[]>(FeedKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
+  pipeline.zrange<(string | number)[]>(CatalogKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
     rev: true,
   });
   const [trending = [], explore = []] = await pipeline.exec<(string | number)[][]>();

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
+import { CatalogKeys, MediaKeys } from "../../contracts/keyspace";
 import {
   fixtureMaster,
   fixturePlaylist,

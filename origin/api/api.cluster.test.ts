@@ -10,6 +10,7 @@ import {
 import { availableParallelism } from "node:os";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { ConfigError } from "../config/config";
 import type { ManagedChild } from "../dev/child-process";
@@ -17,7 +18,6 @@ import { freePort } from "../dev/free-port";
 import { originEnvironment, spawnRole, waitForHealthy } from "../dev/stack-processes";
 import { WORKER_HEADER } from "../metrics";
 import { sample } from "../metrics/metrics.testing";
-import { UPLOAD_LOCK_PREFIX } from "../uploads/redis-locker";
 import { createUpload } from "../uploads/tus.client";
 import { apiWorkerCount } from "./api.cluster";
 
@@ -184,7 +184,9 @@ describe("the api role as a cluster of 2 workers on one port", () => {
     const answered = once(patch, "response");
     patch.write(bytes.subarray(0, bytes.length / 2));
     await vi.waitFor(async () => {
-      expect(await redis.exists(`${UPLOAD_LOCK_PREFIX}originals/${created.videoId}`)).toBe(1);
+      expect(await redis.exists(UploadLockKeys.lock(OriginalKeys.original(created.videoId)))).toBe(
+        1,
+      );
     });
 
     const primary = api.process;

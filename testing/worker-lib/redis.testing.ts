@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 
 /** Test helpers for Worker code against the run's real Redis: the client, and catalog seeding. */
