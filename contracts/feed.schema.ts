@@ -93,9 +93,6 @@ export function parseForYouMember(
   return { id, reason: rail, arm };
 }
 
-/** Header carrying ORIGIN_SHARED_SECRET on internal edge↔origin calls. */
-export const INTERNAL_AUTH_HEADER = "x-edgefeed-internal";
-
 /** `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. */
 export const FeedRefreshRequestSchema = v.object({
   user_id: v.string(),

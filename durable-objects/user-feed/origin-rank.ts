@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import {
   type RankRequest,
   type RankResponse,

@@ -1,4 +1,4 @@
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { IMMUTABLE_CACHE_CONTROL, type MediaObject } from "../../contracts/media.schema";
 import { withDeadline } from "../../worker-lib/deadline";
 

@@ -10,6 +10,7 @@ import {
 import { availableParallelism } from "node:os";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { ConfigError } from "../config/config";
@@ -164,7 +165,7 @@ describe("the api role as a cluster of 2 workers on one port", () => {
   });
 
   it("on SIGTERM stops taking connections, finishes an upload in flight and exits 0", async () => {
-    const headers = { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-cl" };
+    const headers = { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "creator-cl" };
     const bytes = randomBytes(64 * 1024);
     const created = await createUpload({ endpoint: `${url}/uploads`, headers }, bytes.length, {
       caption: "in flight during a deploy",

@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER, parseForYouMember } from "../../contracts/feed.schema";
+import { parseForYouMember } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
 import {
   FeedRefreshResponseSchema,

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { type RunningOrigin, startOrigin } from "../api/origin.server";
@@ -10,7 +11,7 @@ import { testOriginConfig } from "../dev/test-s3";
 import { createUpload, patchChunk, uploadOffset } from "./tus.client";
 
 const SECRET = "test-origin-secret";
-const headers = { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-lock" };
+const headers = { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "creator-lock" };
 const redis = new Redis(inject("redisUrl"));
 const config = testOriginConfig(SECRET, {
   uploadMaxBytes: 1024 * 1024,
