@@ -8,8 +8,9 @@ export default defineConfig({
     globalSetup: ["origin/dev/test-stack.global-setup.ts"],
     projects: [
       {
-        // Worker and Durable Object code inside workerd, with the bindings of wrangler.toml;
-        // the URLs of the servers started for the run replace its vars.
+        // Worker, Durable Object and shared Worker helper (worker-lib/) code inside workerd, with
+        // the bindings of wrangler.toml; the URLs of the servers started for the run replace its
+        // vars. Test helpers under testing/ are plain imports of the tests, not tests themselves.
         plugins: [
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
@@ -30,6 +31,7 @@ export default defineConfig({
           include: [
             "edge/**/*.test.ts",
             "durable-objects/**/*.test.ts",
+            "worker-lib/**/*.test.ts",
             "wasm/**/*.workerd.test.ts",
           ],
         },

@@ -20,11 +20,15 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import { unstable_startWorker } from "wrangler";
 import { encodeForYouMember } from "../contracts/feed.schema";
-import { fixtureMaster, fixturePlaylist, fixtureSegment } from "../contracts/media.fixtures";
-import { CatalogKeys, MediaKeys } from "../contracts/video.schema";
+import { CatalogKeys, MediaKeys } from "../contracts/keyspace";
 import { freePort } from "../origin/dev/free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
 import { createS3Client } from "../origin/storage/s3.client";
+import {
+  fixtureMaster,
+  fixturePlaylist,
+  fixtureSegment,
+} from "../testing/contracts/media.fixtures";
 import type { BenchStack } from "./feed-serve.stack";
 import { median, percentile } from "./stats";
 

@@ -13,6 +13,7 @@ import { readFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
+import { INTERNAL_AUTH_HEADER } from "../contracts/internal-auth";
 import { InternalHeaders } from "../contracts/upload.schema";
 import { startOrigin } from "../origin/api/origin.server";
 import { CatalogStore } from "../origin/catalog/catalog.store";
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       const { videoId } = await uploadFile(
         {
           endpoint: `${origin.url}/uploads`,
-          headers: { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "bench" },
+          headers: { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "bench" },
         },
         unique,
         { caption: `bench ${rep}` },

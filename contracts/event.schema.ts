@@ -138,13 +138,6 @@ export type StoredEvent = v.InferOutput<typeof StoredEventSchema>;
 /** The field of a stream entry that holds the StoredEvent JSON. */
 export const STREAM_FIELD = "e";
 
-/** Redis keys of the event bus, shared by the edge (writer) and the origin (reader). */
-export const EventKeys = {
-  stream: (partition: number) => `ev:${partition}`,
-  dedupe: (sessionId: string, eventId: string) => `evid:${sessionId}:${eventId}`,
-  notify: () => "notify",
-} as const;
-
 /** The partition of a user's events: all of one user's events land on one stream, in order. */
 export function partitionOf(userId: string, partitions: number): number {
   return hash32(userId) % partitions;

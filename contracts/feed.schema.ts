@@ -93,24 +93,6 @@ export function parseForYouMember(
   return { id, reason: rail, arm };
 }
 
-/**
- * Redis keys the serve path reads or writes beyond the catalog's.
- * - `impressions` stream: one entry per video handed to a user, fields `user_id, video_id,
- *   session_id, page_id, position, reason, arm, ts` (ms; `arm` is the A/B arm that ranked it). Appended by the UserFeed object after the
- *   page is committed, trimmed approximately to the newest ~1M entries.
- * - `explore:{region}` sorted set: under-exposed fresh videos for the fallback's exploration slots
- *   (written by the origin; optional, the fallback uses trending's tail without it).
- * - `metrics:{yyyy-mm-ddThh:mm}` hash: per-minute operator counters flushed in batches by the edge.
- */
-export const FeedKeys = {
-  impressions: "impressions",
-  explore: (region: string) => `explore:${region}`,
-  metrics: (minute: string) => `metrics:${minute}`,
-} as const;
-
-/** Header carrying ORIGIN_SHARED_SECRET on internal edge↔origin calls. */
-export const INTERNAL_AUTH_HEADER = "x-edgefeed-internal";
-
 /** `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. */
 export const FeedRefreshRequestSchema = v.object({
   user_id: v.string(),

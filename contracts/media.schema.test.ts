@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { MediaKeys } from "./keyspace";
 import { parseMediaKey } from "./media.schema";
-import { MediaKeys } from "./video.schema";
 
 describe("parseMediaKey", () => {
   it("accepts exactly the keys MediaKeys produces, with their content types", () => {

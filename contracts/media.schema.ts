@@ -1,7 +1,8 @@
 /**
  * What may be asked for under `/v1/videos/` (edge) and `/media/` (origin): exactly the object
- * keys of MediaKeys, matched whole. Anything else, including `..`, `%2e`, `%2f`, a backslash or a
- * doubled slash, fails the match, so no request can name an object outside a video's prefix.
+ * keys of MediaKeys (./keyspace), matched whole. Anything else, including `..`, `%2e`, `%2f`, a
+ * backslash or a doubled slash, fails the match, so no request can name an object outside a
+ * video's prefix.
  */
 const MEDIA_KEY =
   /^videos\/([A-Za-z0-9_-]{1,64})\/v([0-9]{1,6})\/(?:master\.m3u8|poster\.jpg|([0-9]{3,4}p)\/(?:index\.m3u8|[A-Za-z0-9_-]{1,64}\.(?:ts|m4s|mp4)))$/;

@@ -48,21 +48,21 @@ export class SeenFilter {
   }
 }
 
-/**
- * The UserFeed object mirrors its seen-filter and suppressions to Redis so the origin's rails
- * drop exactly what the edge would (false positives included). Each generation is a binary
- * string whose bytes are the filter's bytes, `seen:{user}:0` the newest and `seen:{user}:1` the
- * older; the hash `seen:{user}` holds each one's `{slot}:started` (ms) and `{slot}:count`. The
- * edge's REST client carries JSON, which cannot hold raw bytes, so the strings are written with
- * BITFIELD SET: a page sets only the ~56 bits its ids set instead of rewriting 12 KiB.
- * `suppressed:{user}` is a hash `{kind}:{value}` → until (ms), kind being `creator_id`,
- * `audio_id` or `video_id`. Every key expires RETENTION_MS after the last write.
+/*
+ * The mirror's encoding (its key names are SeenKeys in ./keyspace). The UserFeed object mirrors
+ * its seen-filter and suppressions to Redis so the origin's rails drop exactly what the edge would
+ * (false positives included). Each generation is a binary string whose bytes are the filter's
+ * bytes, `seen:{user}:0` the newest and `seen:{user}:1` the older; the hash `seen:{user}` holds
+ * each one's `{slot}:started` (ms) and `{slot}:count`. The edge's REST client carries JSON, which
+ * cannot hold raw bytes, so the strings are written with BITFIELD SET: a page sets only the ~56
+ * bits its ids set instead of rewriting 12 KiB. `suppressed:{user}` is a hash `{kind}:{value}` →
+ * until (ms), kind being `creator_id`, `audio_id` or `video_id`. Every key expires RETENTION_MS
+ * after the last write.
  */
-export const SeenKeys = {
-  seen: (userId: string) => `seen:${userId}`,
-  seenBits: (userId: string, slot: SeenSlot) => `seen:${userId}:${slot}`,
-  suppressed: (userId: string) => `suppressed:${userId}`,
-} as const;
+
+// Re-exported only for origin/ranker's files until their move to one ranking area lands; new
+// code imports SeenKeys from ./keyspace.
+export { SeenKeys } from "./keyspace";
 
 /** 0 holds the newest generation, 1 the older one. */
 export type SeenSlot = 0 | 1;

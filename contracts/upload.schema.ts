@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { INTERNAL_AUTH_HEADER } from "./internal-auth";
 import { VideoIdSchema, VideoStatusSchema } from "./video.schema";
 
 /**
@@ -74,18 +75,18 @@ export const UploadEventSchema = v.object({
 
 export type UploadEvent = v.InferOutput<typeof UploadEventSchema>;
 
-export const UploadStreams = {
-  jobs: "uploads",
-  deadLetter: "uploads:dead",
-  events: "upload-events",
-} as const;
+// Re-exported only for origin/ranker's and the transcode worker's files until their restructuring
+// lands; new code imports UploadStreams from ./keyspace.
+export { UploadStreams } from "./keyspace";
 
 /**
- * Headers of internal edge → origin calls. The shared secret proves the caller is our edge; the
- * user header is then trusted as the session's verified user.
+ * Headers of the edge's upload proxy to the origin. The shared secret (INTERNAL_AUTH_HEADER, as on
+ * every internal call) proves the caller is our edge; the user header is then trusted as the
+ * session's verified user.
  */
 export const InternalHeaders = {
-  secret: "x-edgefeed-origin-secret",
+  /** INTERNAL_AUTH_HEADER under its old name, for origin/dev/seed-demo.ts until it imports that. */
+  secret: INTERNAL_AUTH_HEADER,
   userId: "x-edgefeed-user-id",
   /** The public URL prefix the client uses for uploads, so tus `Location` points at the edge. */
   uploadBase: "x-edgefeed-upload-base",

@@ -46,19 +46,6 @@ export type VideoStatus = v.InferOutput<typeof VideoStatusSchema>;
 export type Rendition = v.InferOutput<typeof RenditionSchema>;
 export type VideoRecord = v.InferOutput<typeof VideoRecordSchema>;
 
-/** Redis key layout shared by the origin (writer) and the edge (reader). */
-export const CatalogKeys = {
-  video: (id: string) => `video:${id}`,
-  creatorVideos: (creatorId: string) => `creator:${creatorId}:videos`,
-  trending: (region: string) => `trending:${region}`,
-  forYou: (userId: string) => `fyp:${userId}`,
-} as const;
-
-/** Object keys in the video bucket: immutable, so the edge may cache them forever. */
-export const MediaKeys = {
-  prefix: (id: string, version: number) => `videos/${id}/v${version}/`,
-  master: (id: string, version: number) => `videos/${id}/v${version}/master.m3u8`,
-  poster: (id: string, version: number) => `videos/${id}/v${version}/poster.jpg`,
-  playlist: (id: string, version: number, rendition: string) =>
-    `videos/${id}/v${version}/${rendition}/index.m3u8`,
-} as const;
+// Re-exported only for origin/ranker's and the transcode worker's files until their restructuring
+// lands; new code imports CatalogKeys and MediaKeys from ./keyspace.
+export { CatalogKeys, MediaKeys } from "./keyspace";

@@ -1,12 +1,12 @@
 import { Redis } from "ioredis";
 import * as v from "valibot";
 import {
-  EventKeys,
   partitionOf,
   STREAM_FIELD,
   type StoredEvent,
   StoredEventSchema,
 } from "../contracts/event.schema";
+import { EventKeys } from "../contracts/keyspace";
 
 /** Every event of `userId` in its partition of the bus, as the edge stored it. */
 export async function eventsOf(

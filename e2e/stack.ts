@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
-import { CatalogKeys } from "../contracts/video.schema";
+import { CatalogKeys } from "../contracts/keyspace";
 import type { ManagedChild } from "../origin/dev/child-process";
 import { freePort, waitForPort } from "../origin/dev/free-port";
 import { LOCAL_BUCKET, localS3Config } from "../origin/dev/local-services";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { redisFromEnv } from "./redis/redis.client";
+import { redisFromEnv } from "../worker-lib/redis.client";
 
 // The Worker's bindings in workerd reach real services: Redis through the Upstash REST bridge
 // in front of a real redis-server, and the R2 bucket that miniflare simulates locally.

@@ -6,19 +6,19 @@ import {
   type FallbackCause,
   FEED_PAGE_MIN,
   type FeedItem,
-  FeedKeys,
   parseForYouMember,
   type SuppressRequest,
 } from "../../contracts/feed.schema";
+import { CatalogKeys, EdgeKeys } from "../../contracts/keyspace";
 import { SeenFilter, type SeenGeneration } from "../../contracts/seen-filter";
-import { CatalogKeys, VideoIdSchema } from "../../contracts/video.schema";
-import { withDeadline } from "../../edge/feed/deadline";
-import type { RankNow } from "../../edge/feed/origin-rank";
-import { type Candidate, hydrateCandidates } from "../../edge/feed/video-card";
-import { metrics } from "../../edge/metrics/metrics";
+import { VideoIdSchema } from "../../contracts/video.schema";
+import { withDeadline } from "../../worker-lib/deadline";
+import { metrics } from "../../worker-lib/metrics";
+import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror } from "./feed-mirror";
 import { migrateFeedStorage } from "./feed-storage";
+import type { RankNow } from "./origin-rank";
 
 export interface PageRequest {
   userId: string;
@@ -431,7 +431,7 @@ export class FeedEngine {
       if (!last && !mirror) return written;
       const tx = this.redis.multi();
       for (const row of rows) {
-        tx.xadd(FeedKeys.impressions, "*", JSON.parse(row.fields) as Record<string, string>, {
+        tx.xadd(EdgeKeys.impressions, "*", JSON.parse(row.fields) as Record<string, string>, {
           trim: { type: "MAXLEN", threshold: IMPRESSIONS_MAXLEN, comparison: "~" },
         });
       }

@@ -1,4 +1,5 @@
-import { RETENTION_MS, type SeenFilter, SeenKeys } from "../../contracts/seen-filter";
+import { SeenKeys } from "../../contracts/keyspace";
+import { RETENTION_MS, type SeenFilter } from "../../contracts/seen-filter";
 import type { FeedMeta } from "./feed-meta";
 import { type RedisTransaction, seenMirrorCommands } from "./seen-mirror-commands";
 

@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { SeenKeys } from "../../contracts/keyspace";
 import {
   type BitfieldSet,
   fullLengthSet,
@@ -6,7 +7,6 @@ import {
   idBitSets,
   RETENTION_MS,
   type SeenGeneration,
-  SeenKeys,
   wholeGenerationSets,
 } from "../../contracts/seen-filter";
 

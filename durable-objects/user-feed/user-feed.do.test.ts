@@ -1,21 +1,20 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
+import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
 import {
   RETENTION_MS,
   SEEN_SLOTS,
   SeenFilter,
-  SeenKeys,
   seenFilterFromMirror,
 } from "../../contracts/seen-filter";
-import { CatalogKeys } from "../../contracts/video.schema";
-import { DEAD_URL, rank, redis, seedVideos } from "../../edge/feed/feed.testing";
-import { rankAtOrigin } from "../../edge/feed/origin-rank";
-import { hydrateCandidates } from "../../edge/feed/video-card";
-import { redisFromEnv } from "../../edge/redis/redis.client";
+import { DEAD_URL, rank, redis, seedVideos } from "../../testing/worker-lib/redis.testing";
+import { redisFromEnv } from "../../worker-lib/redis.client";
+import { hydrateCandidates } from "../../worker-lib/video-card";
 import { FeedEngine, type FeedEngineDeps, type PageRequest, type PageResult } from "./feed-engine";
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror } from "./feed-mirror";
+import { rankAtOrigin } from "./origin-rank";
 
 const DAY_MS = 24 * 3600 * 1000;
 

@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { type SuppressRequest, SuppressRequestSchema } from "../../contracts/feed.schema";
-import { rankAtOrigin } from "../../edge/feed/origin-rank";
-import { redisFromEnv } from "../../edge/redis/redis.client";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { FeedEngine, type PageRequest, type PageResult } from "./feed-engine";
+import { rankAtOrigin } from "./origin-rank";
 
 /**
  * UserFeed owns one user's feed state: the buffer of pre-ranked candidates, the pages handed out

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { ErrorCode } from "../../contracts/error.schema";
+import { sameSecret } from "../../contracts/internal-auth";
 import { jsonError } from "../http/errors";
 
 /** ADMIN_TOKEN is a secret (`wrangler secret put ADMIN_TOKEN`); unset means the dashboard is off. */
@@ -17,12 +18,6 @@ async function sha256(text: string): Promise<ArrayBuffer> {
 
 function hex(buffer: ArrayBuffer): string {
   return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Digests compared in constant time, so neither length nor prefix of the token leaks. */
-async function sameSecret(given: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([sha256(given), sha256(expected)]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }
 
 /** The cookie holds a digest of the token, never the token, so a leaked cookie jar leaks no secret. */
@@ -50,7 +45,7 @@ export function requireAdmin() {
     const offered = c.req.query("token");
     const token = c.env.ADMIN_TOKEN;
     if (offered !== undefined && c.req.path === "/admin" && token) {
-      if (!(await sameSecret(offered, token))) return refuse(c, "token: not the admin token");
+      if (!sameSecret(offered, token)) return refuse(c, "token: not the admin token");
       setCookie(c, ADMIN_COOKIE, await adminCookieValue(token), {
         path: "/admin",
         httpOnly: true,

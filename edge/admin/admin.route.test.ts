@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import worker from "../index";
-import { redisFromEnv } from "../redis/redis.client";
 import { ADMIN_COOKIE } from "./admin-auth";
 import type { DashboardData } from "./dashboard.types";
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { redisFromEnv } from "../redis/redis.client";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { type AdminEnv, requireAdmin } from "./admin-auth";
 import { loadDashboard } from "./dashboard-data";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { metricsKey } from "../metrics/metrics";
-import { redisFromEnv } from "../redis/redis.client";
+import { EdgeKeys } from "../../contracts/keyspace";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { loadDashboard } from "./dashboard-data";
 
 const redis = redisFromEnv(env);
@@ -11,8 +11,8 @@ describe("loadDashboard", () => {
     // Minutes of a day no other test writes to.
     const now = Date.UTC(2020, 0, 1, 0, 10, 30);
     const minute = Date.UTC(2020, 0, 1, 0, 8);
-    await redis.del(metricsKey(minute), metricsKey(now));
-    await redis.hset(metricsKey(minute), {
+    await redis.del(EdgeKeys.metricsMinute(minute), EdgeKeys.metricsMinute(now));
+    await redis.hset(EdgeKeys.metricsMinute(minute), {
       "media.segment.edge-cache": 3,
       "media.segment.r2": 1,
       "media.playlist.origin": 2,
@@ -50,7 +50,7 @@ describe("loadDashboard", () => {
     // Gauges are read now and land in the current minute, which is the last point.
     expect(chart("transcode")["queue depth"]?.[4]).toEqual(expect.any(Number));
     expect(chart("feature-staleness").staleness?.[4]).toEqual(expect.any(Number));
-    expect(await redis.hget(metricsKey(now), "gauge.transcode.dead")).not.toBeNull();
-    await redis.del(metricsKey(minute), metricsKey(now));
+    expect(await redis.hget(EdgeKeys.metricsMinute(now), "gauge.transcode.dead")).not.toBeNull();
+    await redis.del(EdgeKeys.metricsMinute(minute), EdgeKeys.metricsMinute(now));
   });
 });

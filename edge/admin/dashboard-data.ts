@@ -1,20 +1,19 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import * as v from "valibot";
-import { EventKeys } from "../../contracts/event.schema";
-import { UploadStreams } from "../../contracts/upload.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
-import { metricsKey } from "../metrics/metrics";
+import {
+  CatalogKeys,
+  ConsumerGroups,
+  EdgeKeys,
+  EventKeys,
+  featureKeys,
+  UploadStreams,
+} from "../../contracts/keyspace";
 import type { DashboardChart, DashboardData, TrendingRegion } from "./dashboard.types";
 import { GAUGES_LUA } from "./gauges.lua";
 import { quantile } from "./histogram";
 
-/** Keys and groups the origin owns (origin/features, origin/transcode); read-only here. */
-const OriginKeys = {
-  positions: "features:positions",
-  featuresGroup: "features",
-  transcodeGroup: "transcoders",
-  trendingRegions: "trending:regions",
-} as const;
+/** The feature store's keys (the origin's, unprefixed in production); read-only here. */
+const features = featureKeys("");
 
 const MINUTE_MS = 60_000;
 const KEEP_SECONDS = 7 * 24 * 3600;
@@ -51,9 +50,9 @@ export async function loadDashboard(
 
   const gauges = await readGauges(redis, options.partitions, now);
   const write = redis.pipeline();
-  write.hset(metricsKey(now), gaugeFields(gauges));
-  write.expire(metricsKey(now), KEEP_SECONDS);
-  for (const start of starts) write.hgetall<Minute>(metricsKey(start));
+  write.hset(EdgeKeys.metricsMinute(now), gaugeFields(gauges));
+  write.expire(EdgeKeys.metricsMinute(now), KEEP_SECONDS);
+  for (const start of starts) write.hgetall<Minute>(EdgeKeys.metricsMinute(start));
   const [, , ...hashes] = await write.exec<[unknown, unknown, ...(Minute | null)[]]>();
   const minutes = starts.map((_, i) => hashes[i] ?? {});
 
@@ -81,12 +80,12 @@ export async function loadDashboard(
 
 async function readGauges(redis: Redis, partitions: number, now: number): Promise<Gauges> {
   const keys = [
-    OriginKeys.positions,
+    features.positions(),
     UploadStreams.jobs,
     UploadStreams.deadLetter,
     ...Array.from({ length: partitions }, (_, p) => EventKeys.stream(p)),
   ];
-  const args = [OriginKeys.featuresGroup, OriginKeys.transcodeGroup, String(now)];
+  const args = [ConsumerGroups.features, ConsumerGroups.transcoders, String(now)];
   const raw = await redis.eval<string[], unknown>(GAUGES_LUA, keys, args);
   // The client JSON-decodes string replies that look like JSON; accept either form.
   return v.parse(GaugesSchema, typeof raw === "string" ? JSON.parse(raw) : raw);
@@ -105,7 +104,7 @@ function gaugeFields(gauges: Gauges): Record<string, number> {
 }
 
 async function readTrending(redis: Redis): Promise<TrendingRegion[]> {
-  const regions = (await redis.smembers(OriginKeys.trendingRegions)).map(String).sort();
+  const regions = (await redis.smembers(features.trendingRegions())).map(String).sort();
   if (regions.length === 0) return [];
   const ranks = redis.pipeline();
   for (const region of regions) {
@@ -210,7 +209,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       title: "Stream consumer lag per partition",
       unit: "events",
       series: Array.from({ length: partitions }, (_, p) => ({
-        label: `ev:${p}`,
+        label: EventKeys.stream(p),
         values: gauge(`gauge.lag.p${p}`),
       })),
     },

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { EventBatchResponseSchema } from "../../contracts/event.schema";
-import { metrics as isolateMetrics, type MetricsBuffer } from "../metrics/metrics";
+import { metrics as isolateMetrics, type MetricsBuffer } from "../../worker-lib/metrics";
 
 /**
  * Counts what `POST /v1/events` did with each batch, from its own response, into the per-minute

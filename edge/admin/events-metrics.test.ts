@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { MetricsBuffer } from "../metrics/metrics";
+import { MetricsBuffer } from "../../worker-lib/metrics";
 import { countEventOutcomes } from "./events-metrics.middleware";
 
 class RecordingBuffer extends MetricsBuffer {

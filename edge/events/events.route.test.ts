@@ -1,8 +1,9 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EventKeys, partitionOf, type StoredEvent } from "../../contracts/event.schema";
+import { partitionOf, type StoredEvent } from "../../contracts/event.schema";
+import { EventKeys } from "../../contracts/keyspace";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { createApp } from "../app";
-import { redisFromEnv } from "../redis/redis.client";
 
 const redis = redisFromEnv(env);
 const partitions = Number(env.EVENT_PARTITIONS);

@@ -7,9 +7,10 @@ import {
   MAX_EVENTS_BODY_BYTES,
   MAX_EVENTS_PER_BATCH,
 } from "../../contracts/event.schema";
+import { EventKeys } from "../../contracts/keyspace";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 import { jsonError } from "../http/errors";
 import { readJsonBody } from "../http/json-body";
-import { redisFromEnv } from "../redis/redis.client";
 import { requireSession, type SessionVariables } from "../session/require-session";
 import { eventsConfigFromEnv } from "./events.config";
 import { ingestBatch } from "./ingest-batch";
@@ -33,7 +34,7 @@ export const eventsRoute = new Hono<{ Bindings: Env; Variables: SessionVariables
     const limit = await new Ratelimit({
       redis,
       limiter: Ratelimit.slidingWindow(config.rateLimit, RATE_WINDOW),
-      prefix: "rl:events",
+      prefix: EventKeys.rateLimitPrefix,
       ephemeralCache: false,
     }).limit(session.sessionId);
     if (!limit.success) {

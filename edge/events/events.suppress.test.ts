@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CatalogKeys } from "../../contracts/video.schema";
-import { edgeFetch, getFeed, rank, seedVideos, tokenFor } from "../feed/feed.testing";
+import { CatalogKeys } from "../../contracts/keyspace";
+import { edgeFetch, getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
+import { rank, seedVideos } from "../../testing/worker-lib/redis.testing";
 
 async function postEvents(token: string, events: unknown[]): Promise<Response> {
   return edgeFetch("/v1/events", {

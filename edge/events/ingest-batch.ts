@@ -3,7 +3,6 @@ import * as v from "valibot";
 import {
   type ClientEvent,
   ClientEventSchema,
-  EventKeys,
   isLowValue,
   isSuppressing,
   partitionOf,
@@ -11,6 +10,7 @@ import {
   type StoredEvent,
 } from "../../contracts/event.schema";
 import { hash32 } from "../../contracts/hash";
+import { EventKeys } from "../../contracts/keyspace";
 import { APPEND_EVENTS_LUA } from "./append-events.lua";
 
 export interface EventSource {

@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { ClientEvent } from "../../contracts/event.schema";
 import type { SuppressRequest } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 
 /**
  * The suppression a not_interested or hard skip asks for. The creator and sound come from the

@@ -1,8 +1,8 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
+import { DEAD_URL, rank, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { loadFallback } from "./fallback";
-import { DEAD_URL, rank, seedVideos } from "./feed.testing";
 
 const ORIGIN = "http://edge.test";
 

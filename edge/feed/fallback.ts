@@ -1,9 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { type FeedItem, FeedKeys } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
-import { type RedisEnv, redisFromEnv } from "../redis/redis.client";
-import { withDeadline } from "./deadline";
-import { type Candidate, hydrateCandidates } from "./video-card";
+import type { FeedItem } from "../../contracts/feed.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
+import { withDeadline } from "../../worker-lib/deadline";
+import { type RedisEnv, redisFromEnv } from "../../worker-lib/redis.client";
+import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 
 /** Trending changes every ~30 s (the origin's refresh period), so the edge reuses it that long. */
 export const FALLBACK_FRESH_MS = 30_000;
@@ -76,7 +76,7 @@ async function readFallback(redis: Redis, region: string): Promise<FeedItem[]> {
   pipeline.zrange<(string | number)[]>(CatalogKeys.trending(region), 0, TRENDING_DEPTH - 1, {
     rev: true,
   });
-  pipeline.zrange<(string | number)[]>(FeedKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
+  pipeline.zrange<(string | number)[]>(CatalogKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
     rev: true,
   });
   const [trending = [], explore = []] = await pipeline.exec<(string | number)[][]>();

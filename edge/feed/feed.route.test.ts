@@ -2,9 +2,9 @@ import { env } from "cloudflare:test";
 import * as v from "valibot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type FeedPage, FeedPageSchema } from "../../contracts/feed.schema";
-import { UploadStreams } from "../../contracts/upload.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
-import { DEAD_URL, getFeed, rank, redis, seedVideos, tokenFor } from "./feed.testing";
+import { CatalogKeys, UploadStreams } from "../../contracts/keyspace";
+import { getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
+import { DEAD_URL, rank, redis, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { signCursor } from "./feed-cursor";
 
 describe("GET /v1/feed", () => {

@@ -1,5 +1,6 @@
-import { type FeedRefreshRequest, INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
-import { withDeadline } from "./deadline";
+import type { FeedRefreshRequest } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { withDeadline } from "../../worker-lib/deadline";
 
 export type RefreshEnv = Pick<Env, "ORIGIN_URL" | "ORIGIN_SHARED_SECRET">;
 

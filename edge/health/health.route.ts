@@ -6,7 +6,7 @@ import {
   healthReport,
   probe,
 } from "../../contracts/health.schema";
-import { redisFromEnv } from "../redis/redis.client";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 
 export type HealthEnv = Pick<
   Env,

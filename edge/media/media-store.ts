@@ -1,6 +1,6 @@
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { IMMUTABLE_CACHE_CONTROL, type MediaObject } from "../../contracts/media.schema";
-import { withDeadline } from "../feed/deadline";
+import { withDeadline } from "../../worker-lib/deadline";
 
 export type MediaTier = "edge-cache" | "r2" | "origin";
 

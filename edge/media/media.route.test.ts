@@ -4,8 +4,9 @@ import {
   fixtureMaster,
   fixtureSegment,
   ORIGIN_FIXTURE_VIDEO,
-} from "../../contracts/media.fixtures";
-import { DEAD_URL, edgeFetch } from "../feed/feed.testing";
+} from "../../testing/contracts/media.fixtures";
+import { edgeFetch } from "../../testing/edge/feed/feed.testing";
+import { DEAD_URL } from "../../testing/worker-lib/redis.testing";
 
 const TIER = "x-edgefeed-tier";
 

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { ErrorCode } from "../../contracts/error.schema";
 import { parseMediaKey } from "../../contracts/media.schema";
+import { metrics } from "../../worker-lib/metrics";
 import { jsonError } from "../http/errors";
-import { metrics } from "../metrics/metrics";
 import { mediaResponse } from "./media-response";
 import { loadMedia, MediaUnavailableError } from "./media-store";
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
-import { redisFromEnv } from "../redis/redis.client";
-import { metrics as isolateMetrics, type MetricsBuffer } from "./metrics";
+import { metrics as isolateMetrics, type MetricsBuffer } from "../../worker-lib/metrics";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 
 /**
  * After each request, starts a background flush of the metrics buffer when one is due. The flush

@@ -1,12 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { CatalogKeys, MediaKeys } from "../../contracts/keyspace";
 import {
   fixtureMaster,
   fixturePlaylist,
   ORIGIN_FIXTURE_VIDEO,
-} from "../../contracts/media.fixtures";
-import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
-import { edgeFetch, getFeed, rank, seedCatalog, seedVideos, tokenFor } from "../feed/feed.testing";
+} from "../../testing/contracts/media.fixtures";
+import { edgeFetch, getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
+import { rank, seedCatalog, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { lowestVariant } from "./prewarm";
 
 const TIER = "x-edgefeed-tier";

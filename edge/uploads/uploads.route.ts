@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { ErrorCode } from "../../contracts/error.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { jsonError } from "../http/errors";
 import { requireSession, type SessionVariables } from "../session/require-session";
@@ -40,7 +41,7 @@ async function forward(c: Context<UploadsEnv>): Promise<Response> {
     const value = c.req.header(name);
     if (value !== undefined) headers.set(name, value);
   }
-  headers.set(InternalHeaders.secret, c.env.ORIGIN_SHARED_SECRET);
+  headers.set(INTERNAL_AUTH_HEADER, c.env.ORIGIN_SHARED_SECRET);
   headers.set(InternalHeaders.uploadBase, `${url.origin}/v1/uploads`);
   const session = c.get("session");
   if (session) headers.set(InternalHeaders.userId, session.userId);

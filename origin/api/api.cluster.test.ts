@@ -10,6 +10,8 @@ import {
 import { availableParallelism } from "node:os";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { ConfigError } from "../config/config";
 import type { ManagedChild } from "../dev/child-process";
@@ -17,7 +19,6 @@ import { freePort } from "../dev/free-port";
 import { originEnvironment, spawnRole, waitForHealthy } from "../dev/stack-processes";
 import { WORKER_HEADER } from "../metrics";
 import { sample } from "../metrics/metrics.testing";
-import { UPLOAD_LOCK_PREFIX } from "../uploads/redis-locker";
 import { createUpload } from "../uploads/tus.client";
 import { apiWorkerCount } from "./api.cluster";
 
@@ -164,7 +165,7 @@ describe("the api role as a cluster of 2 workers on one port", () => {
   });
 
   it("on SIGTERM stops taking connections, finishes an upload in flight and exits 0", async () => {
-    const headers = { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-cl" };
+    const headers = { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "creator-cl" };
     const bytes = randomBytes(64 * 1024);
     const created = await createUpload({ endpoint: `${url}/uploads`, headers }, bytes.length, {
       caption: "in flight during a deploy",
@@ -184,7 +185,9 @@ describe("the api role as a cluster of 2 workers on one port", () => {
     const answered = once(patch, "response");
     patch.write(bytes.subarray(0, bytes.length / 2));
     await vi.waitFor(async () => {
-      expect(await redis.exists(`${UPLOAD_LOCK_PREFIX}originals/${created.videoId}`)).toBe(1);
+      expect(await redis.exists(UploadLockKeys.lock(OriginalKeys.original(created.videoId)))).toBe(
+        1,
+      );
     });
 
     const primary = api.process;

@@ -1,15 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as v from "valibot";
 import { describeIssue, ErrorCode, errorBody } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
-
-/** Constant-time comparison of two secrets of any length (digests first, then compare). */
-export function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
+import { INTERNAL_AUTH_HEADER, sameSecret } from "../../contracts/internal-auth";
 
 /**
  * Refuses, with 401, any request that does not carry ORIGIN_SHARED_SECRET in

@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import { FeedRefreshRequestSchema } from "../../contracts/feed.schema";
+import { rankerKeys } from "../../contracts/keyspace";
 import type { FeedRefreshResponse } from "../../contracts/rank.schema";
-import { rankerKeys } from "../ranker/ranker.keys";
 import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranker/refresh.queue";
 import { readInternalJson, requireInternal } from "./internal-auth";
 

@@ -1,7 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
-import { fixtureSegment, ORIGIN_FIXTURE_VIDEO } from "../../contracts/media.fixtures";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { fixtureSegment, ORIGIN_FIXTURE_VIDEO } from "../../testing/contracts/media.fixtures";
 import { testS3Config } from "../dev/test-s3";
 import { createS3Client } from "../storage/s3.client";
 import { mediaRoute } from "./media.route";

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Redis } from "ioredis";
 import type { Histogram } from "prom-client";
+import { type RankerKeys, rankerKeys } from "../../contracts/keyspace";
 import {
   type RankMode,
   type RankRequest,
@@ -9,7 +10,6 @@ import {
 } from "../../contracts/rank.schema";
 import { buildFeed } from "../ranker/feed.builder";
 import type { ModelState } from "../ranker/model.state";
-import { type RankerKeys, rankerKeys } from "../ranker/ranker.keys";
 import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranker/refresh.queue";
 import {
   feedRequestFor,

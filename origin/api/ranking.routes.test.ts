@@ -3,14 +3,15 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { ErrorBodySchema } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER, parseForYouMember } from "../../contracts/feed.schema";
+import { parseForYouMember } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
 import {
   FeedRefreshResponseSchema,
   type RankResponse,
   RankResponseSchema,
 } from "../../contracts/rank.schema";
-import { SeenFilter, SeenKeys } from "../../contracts/seen-filter";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { SeenFilter } from "../../contracts/seen-filter";
 import type { ModelState } from "../ranker/model.state";
 import { rankerTestRig, seedCatalog, until } from "../ranker/ranker.testing";
 import { writeSeenMirror } from "../ranker/seen-mirror.testing";

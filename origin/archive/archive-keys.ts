@@ -1,17 +1,5 @@
-/** Segments cover one minute of one partition: small enough to write often, big enough to scan. */
-export const SEGMENT_WINDOW_MS = 60_000;
+import { LakeKeys } from "../../contracts/keyspace";
 
-/**
- * `lake/events/date=YYYY-MM-DD/p={p}/{window start}_{first id}_{last id}.ndjson.gz`: the key is
- * a function of the partition and the id range alone, so a retried segment has the same key
- * and is found instead of written again. Dates are UTC, from the stream ids (edge append time).
- */
-export function segmentKey(
-  partition: number,
-  windowStart: number,
-  firstId: string,
-  lastId: string,
-): string {
-  const date = new Date(windowStart).toISOString().slice(0, 10);
-  return `lake/events/date=${date}/p=${partition}/${windowStart}_${firstId}_${lastId}.ndjson.gz`;
-}
+// The lake's layout is LakeKeys in contracts/keyspace.ts. This name stays only for
+// origin/ranker's archive test until that folder's move lands; new code uses LakeKeys.segment.
+export const segmentKey = LakeKeys.segment;

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
+import { featureKeys } from "../../contracts/keyspace";
 import type { OriginConfig } from "../config/config";
-import { featureKeys } from "../features/feature-keys";
 import { createS3Client } from "../storage/s3.client";
 import { EventArchiver } from "./event-archiver";
 

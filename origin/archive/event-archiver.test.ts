@@ -4,8 +4,8 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { STREAM_FIELD } from "../../contracts/event.schema";
+import { featureKeys } from "../../contracts/keyspace";
 import { testS3Config } from "../dev/test-s3";
-import { featureKeys } from "../features/feature-keys";
 import { createS3Client } from "../storage/s3.client";
 import { EventArchiver } from "./event-archiver";
 

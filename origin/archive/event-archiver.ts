@@ -9,11 +9,12 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Redis } from "ioredis";
 import { STREAM_FIELD } from "../../contracts/event.schema";
-import type { FeatureKeys } from "../features/feature-keys";
-import { SEGMENT_WINDOW_MS, segmentKey } from "./archive-keys";
+import { archiveKeys, type FeatureKeys, LakeKeys } from "../../contracts/keyspace";
 
 const gzipAsync = promisify(gzip);
 const READ_CHUNK = 10_000;
+/** Segments cover one minute of one partition: small enough to write often, big enough to scan. */
+const SEGMENT_WINDOW_MS = 60_000;
 
 export interface ArchiverOptions {
   redis: Redis;
@@ -35,14 +36,14 @@ export class EventArchiver {
   constructor(private readonly options: ArchiverOptions) {}
 
   private get positionsKey(): string {
-    return `${this.options.prefix}archive:positions`;
+    return archiveKeys(this.options.prefix).positions();
   }
 
   /** Archives every complete minute of every partition; returns the keys written. */
   async archiveComplete(): Promise<string[]> {
     const written: string[] = [];
     for (let p = 0; p < this.options.partitions; p++) {
-      const lock = `${this.options.prefix}archive:lock:${p}`;
+      const lock = archiveKeys(this.options.prefix).lock(p);
       // One archiver per partition at a time; the lock outlives any one segment upload.
       if ((await this.options.redis.set(lock, "1", "PX", 120_000, "NX")) !== "OK") continue;
       try {
@@ -84,7 +85,7 @@ export class EventArchiver {
       if (chunk.length < READ_CHUNK) break;
       from = `(${lastId}`;
     }
-    const key = segmentKey(p, windowStart, firstId, lastId);
+    const key = LakeKeys.segment(p, windowStart, firstId, lastId);
     if (!(await this.exists(key))) await this.put(key, lines);
     await redis.hset(this.positionsKey, String(p), lastId);
     return key;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { CatalogKeys, type VideoRecord } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
+import type { VideoRecord } from "../../contracts/video.schema";
 import { CatalogStore, pendingRecord } from "./catalog.store";
 import { decodeEmbedding } from "./content.embedding";
 

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import * as v from "valibot";
-import { type UploadEvent, UploadStreams } from "../../contracts/upload.schema";
+import { CatalogKeys, UploadStreams } from "../../contracts/keyspace";
+import type { UploadEvent } from "../../contracts/upload.schema";
 import {
-  CatalogKeys,
   type Rendition,
   type VideoRecord,
   VideoRecordSchema,
@@ -53,9 +53,6 @@ export function pendingRecord(
     created_at: new Date().toISOString(),
   };
 }
-
-/** Byte-identical originals map to one video: `upload:sha256:{hex}` → id. */
-const digestKey = (sha256: string) => `upload:sha256:${sha256}`;
 
 export class CatalogStore {
   constructor(
@@ -122,17 +119,17 @@ export class CatalogStore {
    * undefined when this one is the first (SET NX, so two racing identical uploads get one id).
    */
   async claimDigest(sha256: string, id: string): Promise<string | undefined> {
-    const set = await this.redis.set(digestKey(sha256), id, "NX");
+    const set = await this.redis.set(CatalogKeys.digest(sha256), id, "NX");
     await this.redis.hset(CatalogKeys.video(id), "sha256", sha256);
     if (set === "OK") return undefined;
-    const owner = await this.redis.get(digestKey(sha256));
+    const owner = await this.redis.get(CatalogKeys.digest(sha256));
     return owner && owner !== id ? owner : undefined;
   }
 
   /** Lets the same bytes be uploaded again, e.g. after the first copy failed to transcode. */
   async releaseDigest(sha256: string, id: string): Promise<void> {
-    const owner = await this.redis.get(digestKey(sha256));
-    if (owner === id) await this.redis.del(digestKey(sha256));
+    const owner = await this.redis.get(CatalogKeys.digest(sha256));
+    if (owner === id) await this.redis.del(CatalogKeys.digest(sha256));
   }
 
   async remove(id: string): Promise<void> {

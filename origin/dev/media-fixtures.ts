@@ -1,5 +1,5 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { MEDIA_FIXTURES } from "../../contracts/media.fixtures";
+import { MEDIA_FIXTURES } from "../../testing/contracts/media.fixtures";
 import type { S3Config } from "../config/config";
 import { createS3Client } from "../storage/s3.client";
 

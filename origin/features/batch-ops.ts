@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../contracts/event.schema";
+import type { FeatureKeys } from "../../contracts/keyspace";
 import {
   bucketStart,
-  type FeatureKeys,
   TRENDING_BUCKET_MS,
   TRENDING_LOOKBACK_BUCKETS,
   WINDOWS,

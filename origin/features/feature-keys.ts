@@ -1,8 +1,8 @@
-import { EventKeys } from "../../contracts/event.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
-
-/** The consumer group every feature processor joins on every partition. */
-export const FEATURES_GROUP = "features";
+/*
+ * What the feature store's keys hold: the window buckets of `vf:{video}` and `tr:{region}:{start}`
+ * and the caps of `recent:{user}` and `follows:{user}`. The key names themselves are featureKeys
+ * in contracts/keyspace.ts.
+ */
 
 /** Sliding windows, each a ring of buckets: 12 buckets per window keeps reads cheap. */
 export const WINDOWS = [
@@ -25,42 +25,10 @@ export const FOLLOWS_MAX_CREATORS = 5_000;
 
 export const bucketStart = (time: number, bucketMs: number) => time - (time % bucketMs);
 
+/**
+ * A field of `vf:{video}`, which holds the all-time counters (`views`, …; the milestone check reads
+ * `views`), the window buckets (`1h:{start}:views`) and `@b`, the newest bucket start per window,
+ * which tells the commit script when to drop buckets that aged out.
+ */
 export const bucketField = (window: WindowName, start: number, counter: string) =>
   `${window}:${start}:${counter}`;
-
-export type FeatureKeys = ReturnType<typeof featureKeys>;
-
-/**
- * Every key the processor reads or writes. `prefix` is empty in production; tests give each
- * run its own so they share one Redis server without colliding.
- */
-export function featureKeys(prefix: string) {
-  return {
-    stream: (partition: number) => prefix + EventKeys.stream(partition),
-    notify: () => prefix + EventKeys.notify(),
-    video: (videoId: string) => prefix + CatalogKeys.video(videoId),
-    trending: (region: string) => prefix + CatalogKeys.trending(region),
-    lease: (partition: number) => `${prefix}features:lease:${partition}`,
-    positions: () => `${prefix}features:positions`,
-    members: () => `${prefix}features:members`,
-    /**
-     * One hash per video: all-time counters (`views`, …; the milestone check reads `views`),
-     * the window buckets (`1h:{start}:views`, see bucketField) and `@b`, the newest bucket
-     * start per window, which tells the commit script when to drop buckets that aged out.
-     */
-    videoFeatures: (videoId: string) => `${prefix}vf:${videoId}`,
-    interest: (userId: string) => `${prefix}ui:${userId}`,
-    /**
-     * The user's short-term sequence: a sorted set video id → when it was last engaged with
-     * (ms; complete, replay, like, share, comment, follow), the last RECENT_WINDOW_MS and at most
-     * RECENT_MAX_VIDEOS, oldest first by score. The ranker turns it into the short-term embedding.
-     */
-    recent: (userId: string) => `${prefix}recent:${userId}`,
-    /** Sorted set creator id → when the user followed them (ms): the social rail's source. */
-    follows: (userId: string) => `${prefix}follows:${userId}`,
-    trendingBucket: (region: string, start: number) => `${prefix}tr:${region}:${start}`,
-    trendingRegions: () => `${prefix}trending:regions`,
-    trendingLock: () => `${prefix}trending:lock`,
-    spamSession: (sessionId: string) => `${prefix}spam:session:${sessionId}`,
-  };
-}

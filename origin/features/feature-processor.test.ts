@@ -7,7 +7,8 @@ import {
   STREAM_FIELD,
   type StoredEvent,
 } from "../../contracts/event.schema";
-import { bucketField, bucketStart, featureKeys } from "./feature-keys";
+import { featureKeys } from "../../contracts/keyspace";
+import { bucketField, bucketStart } from "./feature-keys";
 import { FeatureProcessor } from "./feature-processor";
 import { compareIds } from "./stream-entries";
 import { readUserInterest } from "./user-interest.reader";

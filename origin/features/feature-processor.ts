@@ -2,14 +2,17 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import type { StoredEvent } from "../../contracts/event.schema";
+import { ConsumerGroups, type FeatureKeys, featureKeys } from "../../contracts/keyspace";
 import type { FeaturesConfig } from "../config/config";
 import { type BatchContext, type BatchWrites, batchOps, type VideoMeta } from "./batch-ops";
 import { COMMIT_BATCH_LUA, type CommitOutcome, flattenOps } from "./commit-batch.lua";
-import { FEATURES_GROUP, type FeatureKeys, featureKeys } from "./feature-keys";
 import { PartitionLeases } from "./partition-lease";
 import { SessionRhythm } from "./session-rhythm";
 import { compareIds, decodeEntry, type StreamEntry, toEntries } from "./stream-entries";
 import { refreshTrending } from "./trending-refresh";
+
+/** The group every feature processor joins on every partition (partitions split by lease). */
+const FEATURES_GROUP = ConsumerGroups.features;
 
 export interface ProcessorStats {
   events: number;

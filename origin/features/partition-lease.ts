@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { FeatureKeys } from "./feature-keys";
+import type { FeatureKeys } from "../../contracts/keyspace";
 
 // Compare-and-set on the lease value: only the holder may extend or give up its lease.
 const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then

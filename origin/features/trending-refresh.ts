@@ -1,10 +1,6 @@
 import type { Redis } from "ioredis";
-import {
-  bucketStart,
-  type FeatureKeys,
-  TRENDING_BUCKET_MS,
-  TRENDING_LOOKBACK_BUCKETS,
-} from "./feature-keys";
+import type { FeatureKeys } from "../../contracts/keyspace";
+import { bucketStart, TRENDING_BUCKET_MS, TRENDING_LOOKBACK_BUCKETS } from "./feature-keys";
 
 export const TRENDING_SIZE = 500;
 /** Engagement ten minutes old counts 1/e as much as engagement now. */

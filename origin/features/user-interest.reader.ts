@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
+import type { FeatureKeys } from "../../contracts/keyspace";
 import { INTEREST_HALF_LIFE_MS } from "./batch-ops";
-import type { FeatureKeys } from "./feature-keys";
 
 /** The member holding the time the set's scores are expressed at (see commit-batch.lua.ts). */
 const INTEREST_CLOCK = "@at";

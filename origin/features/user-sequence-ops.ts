@@ -1,11 +1,7 @@
 import type { StoredEvent } from "../../contracts/event.schema";
+import type { FeatureKeys } from "../../contracts/keyspace";
 import type { Op } from "./batch-ops";
-import {
-  type FeatureKeys,
-  FOLLOWS_MAX_CREATORS,
-  RECENT_MAX_VIDEOS,
-  RECENT_WINDOW_MS,
-} from "./feature-keys";
+import { FOLLOWS_MAX_CREATORS, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-keys";
 
 /** Events that say the user engaged with the video (a play or an impression does not). */
 const ENGAGEMENTS = new Set<StoredEvent["event"]["type"]>([

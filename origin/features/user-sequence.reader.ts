@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { type FeatureKeys, FOLLOWS_MAX_CREATORS, RECENT_WINDOW_MS } from "./feature-keys";
+import type { FeatureKeys } from "../../contracts/keyspace";
+import { FOLLOWS_MAX_CREATORS, RECENT_WINDOW_MS } from "./feature-keys";
 
 export interface RecentEngagement {
   videoId: string;

@@ -1,11 +1,6 @@
 import type { Redis } from "ioredis";
-import {
-  bucketField,
-  bucketStart,
-  type FeatureKeys,
-  WINDOWS,
-  type WindowName,
-} from "./feature-keys";
+import type { FeatureKeys } from "../../contracts/keyspace";
+import { bucketField, bucketStart, WINDOWS, type WindowName } from "./feature-keys";
 import { VIDEO_COUNTERS, type VideoCounter } from "./video-metrics";
 
 export type Counters = Record<VideoCounter, number>;

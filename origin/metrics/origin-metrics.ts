@@ -1,8 +1,6 @@
 import type { Redis } from "ioredis";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { UploadStreams } from "../../contracts/upload.schema";
-import { FEATURES_GROUP, featureKeys } from "../features/feature-keys";
-import { TRANSCODE_GROUP } from "../transcode/transcode.queue";
+import { ConsumerGroups, featureKeys, UploadStreams } from "../../contracts/keyspace";
 import { shareWithCluster } from "./cluster-metrics";
 import { requestMetrics } from "./request-metrics.middleware";
 import { groupInfo, idMillis } from "./stream-info";
@@ -117,7 +115,7 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
     const positions = await redis.hgetall(keys.positions());
     for (let p = 0; p < partitions; p++) {
       const stream = keys.stream(p);
-      const info = await groupInfo(redis, stream, FEATURES_GROUP);
+      const info = await groupInfo(redis, stream, ConsumerGroups.features);
       if (!info) continue;
       lag.set({ partition: String(p) }, (info.lag ?? 0) + info.pending);
       processedNow += Math.max(0, (info.entriesRead ?? 0) - info.pending);
@@ -131,7 +129,7 @@ export function createOriginMetrics(options: OriginMetricsOptions) {
     if (processedSeen === null || processedNow < processedSeen) processed.inc(processedNow);
     else processed.inc(processedNow - processedSeen);
     processedSeen = processedNow;
-    const jobs = await groupInfo(redis, streams.jobs, TRANSCODE_GROUP);
+    const jobs = await groupInfo(redis, streams.jobs, ConsumerGroups.transcoders);
     queueDepth.set(jobs ? (jobs.lag ?? 0) + jobs.pending : 0);
     deadLettered.set(await redis.xlen(streams.deadLetter));
     for (const seconds of await durations.next()) transcodeSeconds.observe(seconds);

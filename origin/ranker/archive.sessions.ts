@@ -2,11 +2,12 @@ import { pipeline, Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { createGunzip } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { LakeKeys } from "../../contracts/keyspace";
 import { decodeStoredEvent } from "../features/stored-event.decoder";
 import { isEngagement } from "./user.signals";
 
-/** Where the `archive` role writes event segments (segmentKey, origin/archive/archive-keys.ts). */
-export const ARCHIVE_EVENTS_PREFIX = "lake/events/";
+/** Where the `archive` role writes event segments (LakeKeys, contracts/keyspace.ts). */
+export const ARCHIVE_EVENTS_PREFIX = LakeKeys.events;
 /** A pause this long ends a viewing session: the next watch starts another one. */
 export const SESSION_GAP_MS = 30 * 60_000;
 
@@ -142,7 +143,7 @@ async function listSegments(options: ArchiveSessionsOptions, dates: string[]): P
       const page = await options.s3.send(
         new ListObjectsV2Command({
           Bucket: options.bucket,
-          Prefix: `${options.prefix}date=${date}/`,
+          Prefix: options.prefix + LakeKeys.day(date),
           ContinuationToken: token,
         }),
       );

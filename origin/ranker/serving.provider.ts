@@ -1,11 +1,11 @@
 import type { Redis } from "ioredis";
-import { UploadStreams } from "../../contracts/upload.schema";
+import { CheckpointKeys, UploadStreams } from "../../contracts/keyspace";
 import { loadHnswModule } from "../../wasm/hnsw.node.js";
 import { CheckpointStore, type CheckpointStoreOptions } from "./model.checkpoint";
 import type { ModelState } from "./model.state";
 import { ServingModel } from "./serving.model";
 
-export const DEFAULT_CHECKPOINT_PREFIX = "models/ranker/";
+export const DEFAULT_CHECKPOINT_PREFIX = CheckpointKeys.prefix;
 
 /**
  * The API role's read-only model for `/v1/rank`: loaded in the background at start, then synced

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { CONTROL_ARM, parseForYouMember } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 import { DEFAULT_FOR_YOU_TIMING, jitteredDelay, writeForYou } from "./for-you.writer";
 
 const redis = new Redis(inject("redisUrl"));

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { encodeForYouMember, type FeedReason } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 
 export interface RankedVideo {
   videoId: string;

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { sameSecret } from "../../contracts/internal-auth";
 import { parseCommand, type RedisCommand } from "./command";
 import { type Outcome, type RedisExecutor, RedisUnavailableError } from "./redis-executor";
 import { encodeReply, encodingFromHeader, type ResponseEncoding } from "./reply-encoding";
@@ -68,7 +69,7 @@ export function createBridgeApp(options: BridgeOptions): Hono {
   app.use("*", async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const [scheme, presented] = header.split(" ");
-    if (scheme?.toLowerCase() !== "bearer" || presented !== token) {
+    if (scheme?.toLowerCase() !== "bearer" || !sameSecret(presented ?? "", token)) {
       return fail(401, "Unauthorized: missing or wrong bearer token");
     }
     await next();

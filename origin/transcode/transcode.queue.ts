@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
 import * as v from "valibot";
+import { ConsumerGroups } from "../../contracts/keyspace";
 import { type TranscodeJob, TranscodeJobSchema } from "../../contracts/upload.schema";
 
-export const TRANSCODE_GROUP = "transcoders";
+export const TRANSCODE_GROUP = ConsumerGroups.transcoders;
 
 export interface QueuedJob {
   /** The stream entry id, to XACK. */

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ERRORS } from "@tus/server";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { RedisLocker, UPLOAD_LOCK_PREFIX } from "./redis-locker";
+import { UploadLockKeys } from "../../contracts/keyspace";
+import { RedisLocker } from "./redis-locker";
 
 const redisUrl = inject("redisUrl");
 const clients: Redis[] = [];
@@ -88,7 +89,7 @@ describe("RedisLocker: tus upload locks shared by the api workers", () => {
     const released = vi.fn();
     await expired.lock(never, released);
     // Lost under the holder (a failover, a long pause): the key is gone and someone else takes it.
-    await first.redis.del(UPLOAD_LOCK_PREFIX + id);
+    await first.redis.del(UploadLockKeys.lock(id));
     const next = worker().locker.newLock(id);
     await next.lock(never, ignoreRelease);
 

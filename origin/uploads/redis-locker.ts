@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ERRORS, type Lock, type Locker, type RequestRelease } from "@tus/server";
 import type { Redis } from "ioredis";
+import { UploadLockKeys } from "../../contracts/keyspace";
 
 // Compare-and-set on the lock's token: only the holder may extend or release its lock, so a
 // holder whose lock expired can never release (or keep alive) the next holder's.
@@ -9,10 +10,6 @@ const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1]) else return 0 end`;
-
-export const UPLOAD_LOCK_PREFIX = "upload-lock:";
-/** Every process holding upload locks listens here; a message is the id of a wanted upload. */
-export const RELEASE_REQUESTS_CHANNEL = "upload-lock:release-requests";
 
 export interface RedisLockerOptions {
   /** How long a lock outlives a holder that stopped renewing it (a crashed process). */
@@ -94,7 +91,7 @@ export class RedisLocker implements Locker {
         console.warn(`tus: releasing the lock on ${id} failed`, error);
       });
     });
-    await subscriber.subscribe(RELEASE_REQUESTS_CHANNEL);
+    await subscriber.subscribe(UploadLockKeys.releaseRequests);
   }
 }
 
@@ -107,7 +104,7 @@ class RedisLock implements Lock {
     private readonly id: string,
     private readonly locker: RedisLocker,
   ) {
-    this.key = UPLOAD_LOCK_PREFIX + id;
+    this.key = UploadLockKeys.lock(id);
   }
 
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
@@ -118,7 +115,7 @@ class RedisLock implements Lock {
     for (;;) {
       if (signal.aborted) throw ERRORS.ABORTED;
       if ((await redis.set(this.key, token, "PX", ttlMs, "NX")) === "OK") break;
-      await redis.publish(RELEASE_REQUESTS_CHANNEL, this.id);
+      await redis.publish(UploadLockKeys.releaseRequests, this.id);
       if (Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
       await sleep(retryMs, undefined, { signal }).catch(() => {});
     }

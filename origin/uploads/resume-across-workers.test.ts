@@ -2,15 +2,16 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { type RunningOrigin, startOrigin } from "../api/origin.server";
 import { waitForHealthy } from "../dev/stack-processes";
 import { testOriginConfig } from "../dev/test-s3";
-import { UPLOAD_LOCK_PREFIX } from "./redis-locker";
 import { createUpload, patchChunk, uploadOffset } from "./tus.client";
 
 const SECRET = "test-origin-secret";
-const headers = { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-lock" };
+const headers = { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "creator-lock" };
 const redis = new Redis(inject("redisUrl"));
 const config = testOriginConfig(SECRET, {
   uploadMaxBytes: 1024 * 1024,
@@ -62,7 +63,9 @@ describe("tus uploads across api workers", () => {
     const half = bytes.byteLength / 2;
     const stalled = stalledPatch(`${first.url}${path}`, 0, bytes.subarray(0, half), bytes.length);
     await vi.waitFor(async () => {
-      expect(await redis.exists(`${UPLOAD_LOCK_PREFIX}originals/${created.videoId}`)).toBe(1);
+      expect(await redis.exists(UploadLockKeys.lock(OriginalKeys.original(created.videoId)))).toBe(
+        1,
+      );
     });
 
     // The client gives up on the dead connection and asks another worker where to resume.

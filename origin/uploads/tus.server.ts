@@ -6,11 +6,11 @@ import { Server } from "@tus/server";
 import type { Redis } from "ioredis";
 import * as v from "valibot";
 import { describeIssue, ErrorCode, errorBody } from "../../contracts/error.schema";
+import { OriginalKeys, UploadStreams } from "../../contracts/keyspace";
 import { UserIdSchema } from "../../contracts/session.schema";
 import {
   InternalHeaders,
   UploadMetadataSchema,
-  UploadStreams,
   VIDEO_ID_HEADER,
 } from "../../contracts/upload.schema";
 import { CatalogStore, pendingRecord } from "../catalog/catalog.store";
@@ -27,8 +27,6 @@ export interface UploadsOptions {
   maxBytes: number;
   jobsStream?: string;
 }
-
-export const ORIGINALS_PREFIX = "originals/";
 
 /** Upload ids are video ids: 16 url-safe characters, unguessable. */
 function newVideoId(): string {
@@ -70,9 +68,9 @@ export function createTusServer(options: UploadsOptions): Server {
     // The api role runs one process per core: a resumed upload may land on any of them.
     locker: new RedisLocker(options.redis),
     exposedHeaders: [VIDEO_ID_HEADER],
-    namingFunction: () => `${ORIGINALS_PREFIX}${newVideoId()}`,
+    namingFunction: () => OriginalKeys.original(newVideoId()),
     generateUrl: (req, { proto, host, path, id }) => {
-      const videoId = id.slice(ORIGINALS_PREFIX.length);
+      const videoId = id.slice(OriginalKeys.prefix.length);
       const base = req.headers.get(InternalHeaders.uploadBase);
       return base
         ? `${base.replace(/\/$/, "")}/${videoId}`
@@ -80,7 +78,7 @@ export function createTusServer(options: UploadsOptions): Server {
     },
     getFileIdFromRequest: (_req, lastPath) =>
       lastPath && /^[A-Za-z0-9_-]{1,64}$/.test(lastPath)
-        ? `${ORIGINALS_PREFIX}${lastPath}`
+        ? OriginalKeys.original(lastPath)
         : undefined,
 
     async onUploadCreate(req, upload) {
@@ -113,7 +111,7 @@ export function createTusServer(options: UploadsOptions): Server {
       const m = metadata.output;
       await catalog.create(
         pendingRecord({
-          id: upload.id.slice(ORIGINALS_PREFIX.length),
+          id: upload.id.slice(OriginalKeys.prefix.length),
           creator_id: creator.output,
           caption: m.caption,
           hashtags: m.hashtags,
@@ -126,7 +124,7 @@ export function createTusServer(options: UploadsOptions): Server {
     },
 
     async onUploadFinish(_req, upload) {
-      const videoId = upload.id.slice(ORIGINALS_PREFIX.length);
+      const videoId = upload.id.slice(OriginalKeys.prefix.length);
       const sha256 = await hashObject(options.s3, bucket, upload.id);
       const existing = await catalog.claimDigest(sha256, videoId);
       if (existing) {

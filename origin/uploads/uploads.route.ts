@@ -1,23 +1,17 @@
-import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
-import { InternalHeaders, type UploadStatus, VIDEO_ID_HEADER } from "../../contracts/upload.schema";
+import { INTERNAL_AUTH_HEADER, sameSecret } from "../../contracts/internal-auth";
+import { type UploadStatus, VIDEO_ID_HEADER } from "../../contracts/upload.schema";
 import { CatalogStore } from "../catalog/catalog.store";
 import { createTusServer, type UploadsOptions } from "./tus.server";
 
 export interface UploadsRouteOptions extends Omit<UploadsOptions, "path"> {
-  /** The secret the edge sends in `x-edgefeed-origin-secret`. */
+  /** The secret the edge sends in INTERNAL_AUTH_HEADER. */
   sharedSecret: string;
 }
 
 export const UPLOADS_PATH = "/uploads";
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? "");
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * `/uploads/*` on the origin: tus (POST/HEAD/PATCH/DELETE/OPTIONS) and
@@ -30,9 +24,9 @@ export function uploadsRoute(options: UploadsRouteOptions): Hono {
   const catalog = new CatalogStore(options.redis);
 
   const edgeOnly = createMiddleware(async function requireEdgeSecret(c, next) {
-    const given = c.req.header(InternalHeaders.secret);
+    const given = c.req.header(INTERNAL_AUTH_HEADER) ?? "";
     if (c.req.method !== "OPTIONS" && !sameSecret(given, options.sharedSecret)) {
-      const message = `${InternalHeaders.secret}: missing or wrong`;
+      const message = `${INTERNAL_AUTH_HEADER}: missing or wrong`;
       return c.json(errorBody(ErrorCode.Unauthorized, message), 401);
     }
     await next();

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
+import { CatalogKeys, MediaKeys } from "../../contracts/keyspace";
 import { InternalHeaders, type UploadStatus } from "../../contracts/upload.schema";
-import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
 import { type RunningOrigin, startOrigin } from "../api/origin.server";
 import { CatalogStore } from "../catalog/catalog.store";
 import { testOriginConfig, testS3Config } from "../dev/test-s3";
@@ -58,7 +59,7 @@ beforeAll(async () => {
   });
   tus = {
     endpoint: `${origin.url}/uploads`,
-    headers: { [InternalHeaders.secret]: SECRET, [InternalHeaders.userId]: "creator-1" },
+    headers: { [INTERNAL_AUTH_HEADER]: SECRET, [InternalHeaders.userId]: "creator-1" },
   };
   await Promise.all([
     generateClip({
@@ -273,7 +274,7 @@ describe("content path: tus upload → transcode → catalog", () => {
     });
     expect(noSecret.status).toBe(401);
     const noUser = await createUpload(
-      { endpoint: tus.endpoint, headers: { [InternalHeaders.secret]: SECRET } },
+      { endpoint: tus.endpoint, headers: { [INTERNAL_AUTH_HEADER]: SECRET } },
       10,
       {},
     ).catch((e) => e);

@@ -1,4 +1,4 @@
-import { MediaKeys } from "./video.schema";
+import { MediaKeys } from "../../contracts/keyspace";
 
 /**
  * Small HLS objects that the test stack's global setup uploads to the S3 store (the origin's

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { FeedItem, FeedReason } from "../../contracts/feed.schema";
-import { CatalogKeys, MediaKeys } from "../../contracts/video.schema";
+import type { FeedItem, FeedReason } from "../contracts/feed.schema";
+import { CatalogKeys, MediaKeys } from "../contracts/keyspace";
 
 export interface Candidate {
   id: string;

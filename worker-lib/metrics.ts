@@ -1,5 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { FeedKeys } from "../../contracts/feed.schema";
+import { EdgeKeys } from "../contracts/keyspace";
 
 /** Upper bounds (ms) of the feed latency histogram; the goal to report against is p99 ≤ 20 ms. */
 const LATENCY_BUCKETS_MS = [5, 10, 20, 50, 100, 250, 500, 1000];
@@ -7,11 +7,6 @@ const FLUSH_INTERVAL_MS = 10_000;
 const FLUSH_MAX_PENDING = 1_000;
 /** Dashboards read the last day or so; a week leaves room for incident reviews. */
 const KEEP_SECONDS = 7 * 24 * 3600;
-
-/** `metrics:{yyyy-mm-ddThh:mm}` for the minute (UTC) holding `at`. */
-export function metricsKey(at: number): string {
-  return FeedKeys.metrics(new Date(at).toISOString().slice(0, 16));
-}
 
 /**
  * Operator counters, aggregated in the isolate's memory per minute and written to Redis in one
@@ -31,7 +26,7 @@ export class MetricsBuffer {
   }
 
   count(field: string, by = 1, now = Date.now()): void {
-    const key = metricsKey(now);
+    const key = EdgeKeys.metricsMinute(now);
     let fields = this.minutes.get(key);
     if (!fields) {
       fields = new Map();

@@ -1,11 +1,8 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import type { FeedPage } from "../../contracts/feed.schema";
-import { CatalogKeys } from "../../contracts/video.schema";
-import worker from "../index";
-import { redisFromEnv } from "../redis/redis.client";
-import { issueSessionToken } from "../session/session-token";
+import { env } from "cloudflare:test";
+import { CatalogKeys } from "../../contracts/keyspace";
+import { redisFromEnv } from "../../worker-lib/redis.client";
 
-/** Test helpers for the serve path: catalog seeding against the real Redis, and a logged-in client. */
+/** Test helpers for Worker code against the run's real Redis: the client, and catalog seeding. */
 
 export const redis = redisFromEnv(env);
 
@@ -63,40 +60,4 @@ export async function rank(key: string, ids: readonly string[]): Promise<void> {
     const [first, ...rest] = members;
     if (first) await redis.zadd(key, first, ...rest);
   }
-}
-
-export async function tokenFor(userId: string, region = "eu"): Promise<string> {
-  return (await issueSessionToken(env.SIGNING_SECRET, { userId, region })).token;
-}
-
-/**
- * One request through the Worker's default export with its own execution context, waiting for
- * everything it put in waitUntil (cache writes, pre-warm) before returning.
- */
-export async function edgeFetch(
-  input: string,
-  init: RequestInit = {},
-  bindings: Env = env,
-): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(new URL(input, "http://edge.test"), init),
-    bindings,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return response;
-}
-
-export async function getFeed(
-  token: string,
-  query = "",
-  bindings: Env = env,
-): Promise<{ status: number; body: FeedPage }> {
-  const response = await edgeFetch(
-    `/v1/feed${query}`,
-    { headers: { authorization: `Bearer ${token}` } },
-    bindings,
-  );
-  return { status: response.status, body: (await response.json()) as FeedPage };
 }

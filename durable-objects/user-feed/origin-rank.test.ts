@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import * as v from "valibot";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { RankResponseSchema } from "../../contracts/rank.schema";
-import { DEAD_URL } from "./feed.testing";
+import { DEAD_URL } from "../../testing/worker-lib/redis.testing";
 import { rankAtOrigin } from "./origin-rank";
 
 const body = (userId: string) => ({

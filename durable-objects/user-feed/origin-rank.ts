@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
-import { INTERNAL_AUTH_HEADER } from "../../contracts/feed.schema";
+import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import {
   type RankRequest,
   type RankResponse,
   RankResponseSchema,
 } from "../../contracts/rank.schema";
-import { withDeadline } from "./deadline";
+import { withDeadline } from "../../worker-lib/deadline";
 
 export type RankEnv = Pick<Env, "ORIGIN_URL" | "ORIGIN_SHARED_SECRET">;
 

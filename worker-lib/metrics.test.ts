@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DEAD_URL, redis } from "../feed/feed.testing";
-import { redisFromEnv } from "../redis/redis.client";
-import { MetricsBuffer, metricsKey } from "./metrics";
+import { EdgeKeys } from "../contracts/keyspace";
+import { DEAD_URL, redis } from "../testing/worker-lib/redis.testing";
+import { MetricsBuffer } from "./metrics";
+import { redisFromEnv } from "./redis.client";
 
 describe("MetricsBuffer", () => {
   const minute = Date.UTC(2026, 0, 2, 3, 4, 0);
@@ -18,18 +19,18 @@ describe("MetricsBuffer", () => {
     expect(buffer.flushDue(minute + 2_000)).toBe(false);
     expect(buffer.flushDue(minute + 10_000)).toBe(true);
     await buffer.flush(redis, minute + 10_000);
-    expect(metricsKey(minute)).toBe("metrics:2026-01-02T03:04");
-    expect(await redis.hgetall(metricsKey(minute))).toEqual({
+    expect(EdgeKeys.metricsMinute(minute)).toBe("metrics:2026-01-02T03:04");
+    expect(await redis.hgetall(EdgeKeys.metricsMinute(minute))).toEqual({
       "media.segment.edge-cache": 300,
       "media.segment.r2": 1,
       "feed.pages": 1,
       "feed.latency_ms.le_5": 1,
       "feed.latency_ms.le_20": 1,
     });
-    expect(await redis.hgetall(metricsKey(minute + 60_000))).toEqual({
+    expect(await redis.hgetall(EdgeKeys.metricsMinute(minute + 60_000))).toEqual({
       "feed.latency_ms.le_inf": 1,
     });
-    expect(await redis.ttl(metricsKey(minute))).toBeGreaterThan(0);
+    expect(await redis.ttl(EdgeKeys.metricsMinute(minute))).toBeGreaterThan(0);
   });
 
   it("keeps the counts for the next flush when Redis is down", async () => {
@@ -40,6 +41,6 @@ describe("MetricsBuffer", () => {
     await expect(buffer.flush(dead, later + 10_000)).rejects.toThrow();
     buffer.count("feed.fallback", 1, later);
     await buffer.flush(redis, later + 20_000);
-    expect(await redis.hget(metricsKey(later), "feed.fallback")).toBe(3);
+    expect(await redis.hget(EdgeKeys.metricsMinute(later), "feed.fallback")).toBe(3);
   });
 });
