@@ -18,10 +18,21 @@ export class MediaUnavailableError extends Error {
 }
 
 const ORIGIN_DEADLINE_MS = 10_000;
+/**
+ * How long the edge remembers that the origin had no such object. Feed pages only list live
+ * videos, whose objects are all written before they go live, so a miss is a bad link or a
+ * scanner; without this, each repeat of it costs an origin request (50 misses were 50).
+ */
+export const MEDIA_MISS_TTL_S = 30;
 
 /** The Cache API key of a media object: its public URL on this edge, without query or headers. */
 export function mediaCacheKey(cacheOrigin: string, key: string): Request {
   return new Request(`${cacheOrigin}/v1/${key}`);
+}
+
+/** Where a known miss is remembered: a path no public route serves, so it is never a body. */
+function missCacheKey(cacheOrigin: string, key: string): Request {
+  return new Request(`${cacheOrigin}/v1/media-misses/${key}`);
 }
 
 /**
@@ -62,6 +73,9 @@ export async function loadMedia(
     return hit;
   }
 
+  const missKey = missCacheKey(cacheOrigin, media.key);
+  if (await cache.match(missKey)) return null;
+
   let response: Response;
   try {
     response = await withDeadline(
@@ -76,6 +90,12 @@ export async function loadMedia(
   }
   if (response.status === 404) {
     await response.body?.cancel();
+    defer(
+      cache.put(
+        missKey,
+        new Response(null, { headers: { "cache-control": `max-age=${MEDIA_MISS_TTL_S}` } }),
+      ),
+    );
     return null;
   }
   if (response.status !== 200) {

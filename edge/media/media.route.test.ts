@@ -69,6 +69,24 @@ describe("GET /v1/videos/* through the tiers", () => {
     expect(await response.json()).toMatchObject({ error: { code: "MEDIA.NOT_FOUND" } });
   });
 
+  it("remembers an origin miss for a short while instead of asking the origin again", async () => {
+    const path = "/v1/videos/never-uploaded/v1/master.m3u8";
+    expect((await edgeFetch(path)).status).toBe(404);
+    // With the origin gone, a request that reached it would answer 502: a 404 came from the edge.
+    const again = await edgeFetch(path, {}, { ...env, ORIGIN_URL: DEAD_URL });
+    expect(again.status).toBe(404);
+    expect(await again.json()).toMatchObject({ error: { code: "MEDIA.NOT_FOUND" } });
+    const other = await edgeFetch(
+      "/v1/videos/never-uploaded/v1/poster.jpg",
+      {},
+      {
+        ...env,
+        ORIGIN_URL: DEAD_URL,
+      },
+    );
+    expect(other.status).toBe(502);
+  });
+
   it("answers 502 when only the origin could have it and the origin is down", async () => {
     const response = await edgeFetch(
       "/v1/videos/not-cached/v1/master.m3u8",
