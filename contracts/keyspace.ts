@@ -49,7 +49,7 @@ export const CatalogKeys = {
 /**
  * What the UserFeed object mirrors for the origin (contracts/seen-filter.ts has the encoding).
  * Written by the object, in the MULTI that commits a page's impressions; read by the origin's
- * rails (origin/ranker/user.context.ts), so they drop exactly what the edge would.
+ * rails (origin/ranking/serving/user.context.ts), so they drop exactly what the edge would.
  */
 export const SeenKeys = {
   /** Hash `seen:{user}`: `{slot}:started` and `{slot}:count` of each generation. */

@@ -8,7 +8,7 @@ import {
   loadRankerConfig,
 } from "./config/config";
 import { startFeatureProcessor } from "./features/feature-processor";
-import { startRanker } from "./ranker/ranker.runner";
+import { startRanker } from "./ranking/ranker.runner";
 import { startBridge } from "./redis-bridge/bridge.server";
 import { createS3Client } from "./storage/s3.client";
 import { startTranscodeWorker } from "./transcode/transcode.worker";

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
 import { ArmSchema, CONTROL_ARM } from "../../contracts/feed.schema";
-import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/ranking.config";
+import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/config/ranking.config";
 
 const port = v.pipe(
   v.string(),
