@@ -2,8 +2,9 @@ import { UploadStreams } from "../../contracts/upload.schema";
 import { loadHnswModule } from "../../wasm/hnsw.node.js";
 import type { FeaturesConfig, OriginConfig, RankerConfig } from "../config/config";
 import { createS3Client } from "../storage/s3.client";
+import { DEFAULT_RANKER_SERVICE } from "./config/ranker.options";
 import { DEFAULT_EXPLORE } from "./leader/explore.writer";
-import { DEFAULT_RANKER_SERVICE, RankerService } from "./ranker.service";
+import { RankerService } from "./ranker.service";
 import { DEFAULT_CHECKPOINT_PREFIX } from "./serving/serving.provider";
 
 /** Starts the `ranker` role from the loaded configs; the returned stop checkpoints first. */

@@ -13,7 +13,7 @@ import {
 } from "../../testing/origin/ranking/ranker.testing";
 import { writeSeenMirror } from "../../testing/origin/ranking/serving/seen-mirror.testing";
 import { FeatureProcessor } from "../features/feature-processor";
-import { DEFAULT_RANKER_SERVICE } from "./ranker.service";
+import { DEFAULT_RANKER_SERVICE } from "./config/ranker.options";
 
 const { redisUrl, redis, onStop, started } = rankerTestRig();
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../contracts/event.schema";
 import { rankerTestRig, seedCatalog } from "../../../testing/origin/ranking/ranker.testing";
 import { segmentKey } from "../../archive/archive-keys";
-import { DEFAULT_RANKER_SERVICE } from "../ranker.service";
+import { DEFAULT_RANKER_SERVICE } from "../config/ranker.options";
 import { ARCHIVE_EVENTS_PREFIX, readArchiveSessions } from "./archive.sessions";
 
 const { redis, s3, bucket, started: startedRanker } = rankerTestRig();

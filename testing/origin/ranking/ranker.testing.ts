@@ -6,9 +6,9 @@ import { CatalogStore } from "../../../origin/catalog/catalog.store";
 import { testS3Config } from "../../../origin/dev/test-s3";
 import {
   DEFAULT_RANKER_SERVICE,
-  RankerService,
   type RankerServiceOptions,
-} from "../../../origin/ranking/ranker.service";
+} from "../../../origin/ranking/config/ranker.options";
+import { RankerService } from "../../../origin/ranking/ranker.service";
 import { createS3Client } from "../../../origin/storage/s3.client";
 import { loadHnswModule } from "../../../wasm/hnsw.node.js";
 
