@@ -4,7 +4,7 @@ import { createGunzip } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { LakeKeys } from "../../../contracts/keyspace";
 import { decodeStoredEvent } from "../../features/stored-event.decoder";
-import { isEngagement } from "../serving/user.signals";
+import { isRankerEngagement } from "../serving/user.signals";
 
 /** Where the `archive` role writes event segments (LakeKeys, contracts/keyspace.ts). */
 export const ARCHIVE_EVENTS_PREFIX = LakeKeys.events;
@@ -64,7 +64,7 @@ export interface ArchiveSessions {
 
 /**
  * Per-user viewing sessions from the event archive's last `days` UTC days, for retraining the
- * embeddings: engagements (isEngagement) with known videos, ordered by the edge's clock and then
+ * embeddings: engagements (isRankerEngagement) with known videos, ordered by the edge's clock and then
  * the stream id (one batch shares a receive time), split where the user paused more than 30
  * minutes, repeats of the same video in a row collapsed as the live history does, sessions
  * shorter than 2 dropped. Segments are read newest first, a few at a time, so memory stays
@@ -256,7 +256,7 @@ function decodeLine(line: string): DecodedLine | null {
   const idParts = /^(\d+)-(\d+)$/.exec(id);
   const stored = decodeStoredEvent(e);
   if (!idParts || !stored) return null;
-  if (!isEngagement(stored.event.type)) return { engaged: false };
+  if (!isRankerEngagement(stored.event.type)) return { engaged: false };
   return {
     engaged: true,
     videoId: stored.event.video_id,

@@ -8,7 +8,12 @@ import type { RankerStats } from "../config/ranker.options";
 import type { ModelState } from "../model/model.state";
 import { LONG_HISTORY_MAX, LONG_HISTORY_MS } from "../ranker.keys";
 import { recentCreatorsOf } from "../serving/user.context";
-import { isEngagement, isStrongSignal, outcomeOf, UserSignals } from "../serving/user.signals";
+import {
+  isRankerEngagement,
+  isStrongSignal,
+  outcomeOf,
+  UserSignals,
+} from "../serving/user.signals";
 
 export interface EventLearnerOptions {
   partitions: number;
@@ -134,7 +139,7 @@ export class EventLearner {
         this.stats.events++;
         signals.region = stored.region;
         burst = this.observe(state, signals, stored, userState, now) || burst;
-        if (isEngagement(stored.event.type)) {
+        if (isRankerEngagement(stored.event.type)) {
           pipeline.zadd(longHistory, stored.received_at, stored.event.video_id);
           engaged = true;
         }
@@ -179,21 +184,6 @@ export class EventLearner {
         stats.views += weight;
         signals.markSeen(item);
         break;
-      case "complete":
-      case "like":
-      case "share":
-      case "follow":
-      case "comment":
-        if (event.type === "complete") stats.completes += weight;
-        else stats.engaged += weight;
-        signals.markSeen(item);
-        // Positive engagement forms the short-term sequence and the co-engagement graph.
-        if (signals.history[signals.history.length - 1] !== item) {
-          state.models.coVisitation.observe(signals.history, item);
-        }
-        signals.watched(item, stored.received_at);
-        if (event.type === "follow") signals.follows.add(event.creator_id);
-        break;
       case "not_interested":
         signals.suppressedCreators.add(meta.creatorId);
         if (meta.audioId) signals.suppressedSounds.add(meta.audioId);
@@ -203,6 +193,16 @@ export class EventLearner {
         signals.markSeen(item);
         break;
       default:
+        if (!isRankerEngagement(event.type)) break;
+        if (event.type === "complete") stats.completes += weight;
+        else stats.engaged += weight;
+        signals.markSeen(item);
+        // Positive engagement forms the short-term sequence and the co-engagement graph.
+        if (signals.history[signals.history.length - 1] !== item) {
+          state.models.coVisitation.observe(signals.history, item);
+        }
+        signals.watched(item, stored.received_at);
+        if (event.type === "follow") signals.follows.add(event.creator_id);
         break;
     }
     const outcome = outcomeOf(event.type);

@@ -1,4 +1,4 @@
-import type { StoredEvent } from "../../../contracts/event.schema";
+import { isEngagement, type StoredEvent } from "../../../contracts/event.schema";
 import type { Candidate } from "../candidate.types";
 import type { Outcome } from "./two-stage.ranker";
 import type { LiveSignals, ShortTermItem } from "./user.context";
@@ -27,15 +27,15 @@ export function outcomeOf(type: StoredEvent["event"]["type"]): Outcome | undefin
   }
 }
 
-/** Positive engagement: the sequences, the co-engagement graph and the long-term history. */
-export function isEngagement(type: StoredEvent["event"]["type"]): boolean {
-  return (
-    type === "complete" ||
-    type === "like" ||
-    type === "share" ||
-    type === "follow" ||
-    type === "comment"
-  );
+/**
+ * Positive engagement as the ranker counts it: the in-memory sequence, the co-engagement graph,
+ * the long-term history and the archive's training sessions. That is isEngagement less `replay`,
+ * which the feature store's `recent:{user}` does count: the ranker has always learned without
+ * replays (a replay follows a complete of the same video), and counting them now would change its
+ * long-term histories and training sessions, so the difference stays.
+ */
+export function isRankerEngagement(type: StoredEvent["event"]["type"]): boolean {
+  return type !== "replay" && isEngagement(type);
 }
 
 /** Likes and skips are the strong signals: a burst of them makes the user's feed due at once. */
