@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
 import { ArmSchema, CONTROL_ARM } from "../../contracts/feed.schema";
+import { CheckpointKeys, UploadStreams } from "../../contracts/keyspace";
 import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/config/ranking.config";
 
 const port = v.pipe(
@@ -24,7 +25,7 @@ const EnvSchema = v.object({
   S3_ACCESS_KEY_ID: v.string(),
   S3_SECRET_ACCESS_KEY: v.string(),
   S3_BUCKET: v.optional(v.string(), "edgefeed-videos"),
-  RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), "models/ranker/"),
+  RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), CheckpointKeys.prefix),
   RANK_MODEL_SYNC_MS: v.optional(
     v.pipe(
       v.string(),
@@ -72,7 +73,7 @@ const MediaEnvSchema = v.object({
   FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffmpeg"),
   FFPROBE_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffprobe"),
   UPLOAD_MAX_BYTES: v.optional(count, String(300 * 1024 * 1024)),
-  TRANSCODE_STREAM: v.optional(v.pipe(v.string(), v.minLength(1)), "uploads"),
+  TRANSCODE_STREAM: v.optional(v.pipe(v.string(), v.minLength(1)), UploadStreams.jobs),
   TRANSCODE_CLAIM_IDLE_MS: v.optional(count, "60000"),
   TRANSCODE_MAX_ATTEMPTS: v.optional(count, "3"),
 });

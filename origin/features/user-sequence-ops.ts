@@ -1,7 +1,7 @@
 import { isEngagement, type StoredEvent } from "../../contracts/event.schema";
 import type { FeatureKeys } from "../../contracts/keyspace";
 import type { Op } from "./batch-ops";
-import { FOLLOWS_MAX_CREATORS, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-keys";
+import { FOLLOWS_MAX_CREATORS, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-windows";
 
 interface UserSequence {
   /** Video id → the user's latest engagement with it in the batch (edge time, ms). */

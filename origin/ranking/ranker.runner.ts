@@ -1,4 +1,4 @@
-import { UploadStreams } from "../../contracts/upload.schema";
+import { UploadStreams } from "../../contracts/keyspace";
 import { loadHnswModule } from "../../wasm/hnsw.node.js";
 import type { FeaturesConfig, OriginConfig, RankerConfig } from "../config/config";
 import { createS3Client } from "../storage/s3.client";

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseForYouMember } from "../../contracts/feed.schema";
+import { CatalogKeys } from "../../contracts/keyspace";
 import { SeenFilter } from "../../contracts/seen-filter";
-import { CatalogKeys } from "../../contracts/video.schema";
 import {
   appendEvents,
   rankerTestRig,

@@ -1,13 +1,12 @@
 import { hostname } from "node:os";
 import { Redis } from "ioredis";
-import { type RankerKeys, rankerKeys } from "../../contracts/keyspace";
+import { ConsumerGroups, type RankerKeys, rankerKeys } from "../../contracts/keyspace";
 import type { RankerServiceOptions, RankerStats } from "./config/ranker.options";
 import { LeaderDuties } from "./leader/leader.duties";
 import { Retrainer } from "./leader/retrainer";
 import { EventLearner } from "./learning/event.learner";
 import { CheckpointStore } from "./model/model.checkpoint";
 import type { ModelState } from "./model/model.state";
-import { rankerGroup } from "./ranker.keys";
 import { FeedRefresher } from "./scheduling/feed.refresher";
 import { TickScheduler } from "./scheduling/tick.scheduler";
 import { ServingModel } from "./serving/serving.model";
@@ -56,7 +55,7 @@ export class RankerService {
       this.keys,
       () => this.serving.current,
       this.stats,
-      { ...options, group: rankerGroup(options.replica), consumer },
+      { ...options, group: ConsumerGroups.ranker(options.replica), consumer },
       () => this.leader.markDirty(),
     );
     this.feeds = new FeedRefresher(

@@ -3,7 +3,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
-import { UploadStreams } from "../../contracts/upload.schema";
+import { UploadStreams } from "../../contracts/keyspace";
 import { CatalogStore } from "../catalog/catalog.store";
 import {
   DEFAULT_MEDIA_LIMITS,

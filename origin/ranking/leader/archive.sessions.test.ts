@@ -3,8 +3,8 @@ import { gzipSync } from "node:zlib";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../../contracts/event.schema";
+import { LakeKeys } from "../../../contracts/keyspace";
 import { rankerTestRig, seedCatalog } from "../../../testing/origin/ranking/ranker.testing";
-import { segmentKey } from "../../archive/archive-keys";
 import { DEFAULT_RANKER_SERVICE } from "../config/ranker.options";
 import { ARCHIVE_EVENTS_PREFIX, readArchiveSessions } from "./archive.sessions";
 
@@ -53,7 +53,7 @@ async function putSegment(
   const last = events[events.length - 1] ?? first;
   const windowStart = Math.floor(first.at / MINUTE) * MINUTE;
   const id = (event: Archived) => `${event.at}-${event.seq ?? 0}`;
-  const key = `${root}${segmentKey(partition, windowStart, id(first), id(last))}`;
+  const key = `${root}${LakeKeys.segment(partition, windowStart, id(first), id(last))}`;
   const text = `${[...events.map(lineOf), ...extraLines].join("\n")}\n`;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(text) }));
   return key;
@@ -110,7 +110,7 @@ describe("readArchiveSessions", () => {
         .map(lineOf)
         .join("\n")}\n`,
     );
-    const catKey = `${root}${segmentKey(1, t - (t % MINUTE) + 2 * MINUTE, "a", "b")}`;
+    const catKey = `${root}${LakeKeys.segment(1, t - (t % MINUTE) + 2 * MINUTE, "a", "b")}`;
     await s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: catKey, Body: cut.subarray(0, cut.length - 12) }),
     );

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
+import type { RankerKeys } from "../../../contracts/keyspace";
 import type { ModelState } from "../model/model.state";
-import type { RankerKeys } from "../ranker.keys";
 
 export interface ExploreOptions {
   /** Videos per `explore:{region}`; the edge reads the top 50. */

@@ -6,8 +6,7 @@ import { readUserInterest } from "../../features/user-interest.reader";
 import { ensureConsumerGroup, readGroup } from "../../streams/consumer-group";
 import type { RankerStats } from "../config/ranker.options";
 import type { ModelState } from "../model/model.state";
-import { LONG_HISTORY_MAX, LONG_HISTORY_MS } from "../ranker.keys";
-import { recentCreatorsOf } from "../serving/user.context";
+import { LONG_HISTORY_MAX, LONG_HISTORY_MS, recentCreatorsOf } from "../serving/user.context";
 import {
   isRankerEngagement,
   isStrongSignal,

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import * as v from "valibot";
+import { CatalogKeys } from "../../../contracts/keyspace";
 import { UploadEventSchema } from "../../../contracts/upload.schema";
-import { CatalogKeys } from "../../../contracts/video.schema";
 import { contentEmbedding, decodeEmbedding, EMBEDDING_DIM } from "../../catalog/content.embedding";
 
 /** What ranking needs of a live video; `item` is its dense index in the models. */

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { RankerKeys } from "../ranker.keys";
+import type { RankerKeys } from "../../../contracts/keyspace";
 
 /** One refresh per user per window: the edge asks at most once a minute, replicas may repeat. */
 export const REFRESH_COALESCE_MS = 10_000;

@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
 import type { FeedReason } from "../../../contracts/feed.schema";
+import type { RankerKeys } from "../../../contracts/keyspace";
 import { readUserInterest } from "../../features/user-interest.reader";
 import type { Candidate, Rail, UserContext } from "../candidate.types";
 import type { RankingConfig } from "../config/ranking.config";
 import type { ModelState } from "../model/model.state";
-import type { RankerKeys } from "../ranker.keys";
 import {
   DEFAULT_RAIL_SIZES,
   gatherCandidates,

@@ -1,22 +1,21 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { rankerKeys, SeenKeys } from "../../../contracts/keyspace";
 import {
   fullLengthSet,
   GENERATION_MS,
   generationFields,
   idBitSets,
   SeenFilter,
-  SeenKeys,
   wholeGenerationSets,
 } from "../../../contracts/seen-filter";
 import {
   bitfieldArgs,
   writeSeenMirror,
 } from "../../../testing/origin/ranking/serving/seen-mirror.testing";
-import { RECENT_WINDOW_MS } from "../../features/feature-keys";
+import { RECENT_WINDOW_MS } from "../../features/feature-windows";
 import { VideoCatalog } from "../model/video.catalog";
-import { rankerKeys } from "../ranker.keys";
 import {
   feedRequestFor,
   hidesVideo,

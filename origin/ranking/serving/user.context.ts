@@ -1,9 +1,16 @@
 import type { Redis } from "ioredis";
-import { SeenKeys, seenFilterFromMirror } from "../../../contracts/seen-filter";
-import { RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "../../features/feature-keys";
+import { type RankerKeys, SeenKeys } from "../../../contracts/keyspace";
+import { seenFilterFromMirror } from "../../../contracts/seen-filter";
+import { RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "../../features/feature-windows";
 import type { VideoCatalog, VideoMeta } from "../model/video.catalog";
-import { LONG_HISTORY_MAX, type RankerKeys } from "../ranker.keys";
 import type { FeedRequest } from "./feed.builder";
+
+/**
+ * The long-term history `ranker:history:{user}` (rankerKeys.longHistory): the event learner keeps
+ * the newest 200 engagements there, each key expiring 30 days after the last; the context reads it.
+ */
+export const LONG_HISTORY_MAX = 200;
+export const LONG_HISTORY_MS = 30 * 24 * 3_600_000;
 
 /** The repetition penalty looks at the creators of this many most recent videos. */
 const RECENT_CREATORS = 5;

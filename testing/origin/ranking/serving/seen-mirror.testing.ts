@@ -1,10 +1,10 @@
 import type { Redis } from "ioredis";
+import { SeenKeys } from "../../../../contracts/keyspace";
 import {
   type BitfieldSet,
   generationFields,
   SEEN_SLOTS,
   type SeenFilter,
-  SeenKeys,
   wholeGenerationSets,
 } from "../../../../contracts/seen-filter";
 
