@@ -1,6 +1,6 @@
 import { UploadStreams } from "../../contracts/keyspace";
 import { loadHnswModule } from "../../wasm/hnsw.node.js";
-import type { FeaturesConfig, OriginConfig, RankerConfig } from "../config/config";
+import type { FeaturesConfig, RankerConfig, RankerStorageConfig } from "../config/config";
 import { createS3Client } from "../storage/s3.client";
 import { DEFAULT_RANKER_SERVICE } from "./config/ranker.options";
 import { DEFAULT_EXPLORE } from "./leader/explore.writer";
@@ -9,7 +9,7 @@ import { DEFAULT_CHECKPOINT_PREFIX } from "./serving/serving.provider";
 
 /** Starts the `ranker` role from the loaded configs; the returned stop checkpoints first. */
 export async function startRanker(
-  origin: OriginConfig,
+  origin: RankerStorageConfig,
   features: FeaturesConfig,
   ranker: RankerConfig,
 ): Promise<{ service: RankerService; stop(): Promise<void> }> {
