@@ -1,4 +1,4 @@
-import { SeededRandom } from "../origin/retrieval/seeded-random";
+import { SeededRandom } from "../origin/ranking/model/seeded-random";
 
 /** A baseline fills `out` with a score for every item, given a user's index and training items. */
 export type FullScorer = (user: number, history: Int32Array, out: Float32Array) => void;

@@ -1,13 +1,23 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { hash32 } from "../contracts/hash";
 import type { Candidate, UserContext } from "../origin/ranking/candidate.types";
-import { DEFAULT_RANKING_CONFIG, type RankingConfig } from "../origin/ranking/ranking.config";
-import { freshRankerModels, TwoStageRanker } from "../origin/ranking/two-stage.ranker";
-import { annRail, indexSequenceModel } from "../origin/retrieval/ann.rail";
-import { gatherCandidates, type RailSource, topScored } from "../origin/retrieval/candidate.rails";
-import { CoVisitationIndex } from "../origin/retrieval/co-visitation.index";
-import { SeededRandom } from "../origin/retrieval/seeded-random";
-import { DEFAULT_TRAIN_OPTIONS, trainSequenceModel } from "../origin/retrieval/sequence.trainer";
+import {
+  DEFAULT_RANKING_CONFIG,
+  type RankingConfig,
+} from "../origin/ranking/config/ranking.config";
+import { SeededRandom } from "../origin/ranking/model/seeded-random";
+import {
+  DEFAULT_TRAIN_OPTIONS,
+  trainSequenceModel,
+} from "../origin/ranking/model/sequence.trainer";
+import { annRail, indexSequenceModel } from "../origin/ranking/retrieval/ann.rail";
+import {
+  gatherCandidates,
+  type RailSource,
+  topScored,
+} from "../origin/ranking/retrieval/candidate.rails";
+import { CoVisitationIndex } from "../origin/ranking/retrieval/co-visitation.index";
+import { freshRankerModels, TwoStageRanker } from "../origin/ranking/serving/two-stage.ranker";
 import { loadHnswModule } from "../wasm/hnsw.node.js";
 import { HnswIndex } from "../wasm/index";
 import { requireMicroLensPairs } from "./data-dir.config";

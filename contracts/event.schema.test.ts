@@ -1,6 +1,13 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { ClientEventSchema, isLowValue, isSuppressing, partitionOf } from "./event.schema";
+import {
+  ClientEventSchema,
+  EVENT_TYPES,
+  isEngagement,
+  isLowValue,
+  isSuppressing,
+  partitionOf,
+} from "./event.schema";
 import { hash32 } from "./hash";
 
 describe("event contract", () => {
@@ -27,5 +34,16 @@ describe("event contract", () => {
     expect(isSuppressing(parse({ type: "skip", watch_ms: 5000 }))).toBe(false);
     expect(isSuppressing(parse({ type: "skip" }))).toBe(false);
     expect(isSuppressing(parse({ type: "not_interested" }))).toBe(true);
+  });
+
+  it("counts completes, replays, likes, shares, comments and follows as engagement, nothing else", () => {
+    expect(EVENT_TYPES.filter(isEngagement)).toEqual([
+      "complete",
+      "replay",
+      "like",
+      "share",
+      "follow",
+      "comment",
+    ]);
   });
 });

@@ -155,3 +155,21 @@ export function isSuppressing(event: ClientEvent): boolean {
   if (event.type === "not_interested") return true;
   return event.type === "skip" && event.watch_ms !== undefined && event.watch_ms < HARD_SKIP_MS;
 }
+
+const ENGAGEMENTS: ReadonlySet<EventType> = new Set<EventType>([
+  "complete",
+  "replay",
+  "like",
+  "share",
+  "comment",
+  "follow",
+]);
+
+/**
+ * Events that say the user engaged with the video (a play, an impression, a skip or an unfollow
+ * does not): the feature store's short-term sequence `recent:{user}` is made of them. The ranker's
+ * own sequences leave replays out (origin/ranking/serving/user.signals.ts, isRankerEngagement).
+ */
+export function isEngagement(type: EventType): boolean {
+  return ENGAGEMENTS.has(type);
+}

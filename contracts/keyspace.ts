@@ -2,7 +2,7 @@
  * The keyspace, spelled once: every Redis key, stream, consumer group, lease and channel that the
  * edge, the UserFeed object and the origin roles use, and where objects live in the bucket. Each
  * family says who writes it and who reads it; what a value holds is documented where it is encoded
- * (contracts/*.schema.ts, contracts/seen-filter.ts, origin/features/feature-keys.ts).
+ * (contracts/*.schema.ts, contracts/seen-filter.ts, origin/features/feature-windows.ts).
  *
  * Prefixes: the families built by a `(prefix)` function belong to the origin, whose tests give
  * each run its own prefix so runs share one Redis server (production passes ""). The families the
@@ -49,7 +49,7 @@ export const CatalogKeys = {
 /**
  * What the UserFeed object mirrors for the origin (contracts/seen-filter.ts has the encoding).
  * Written by the object, in the MULTI that commits a page's impressions; read by the origin's
- * rails (origin/ranker/user.context.ts), so they drop exactly what the edge would.
+ * rails (origin/ranking/serving/user.context.ts), so they drop exactly what the edge would.
  */
 export const SeenKeys = {
   /** Hash `seen:{user}`: `{slot}:started` and `{slot}:count` of each generation. */
@@ -90,7 +90,7 @@ export function featureKeys(prefix: string) {
     positions: () => `${prefix}features:positions`,
     /** Sorted set processor token → last heartbeat: who shares the partitions. */
     members: () => `${prefix}features:members`,
-    /** Hash `vf:{video}`: counters and window buckets (origin/features/feature-keys.ts). */
+    /** Hash `vf:{video}`: counters and window buckets (origin/features/feature-windows.ts). */
     videoFeatures: (videoId: string) => `${prefix}vf:${videoId}`,
     /** Sorted set `ui:{user}`: decayed interest per creator, sound and hashtag. */
     interest: (userId: string) => `${prefix}ui:${userId}`,

@@ -60,10 +60,6 @@ export class SeenFilter {
  * after the last write.
  */
 
-// Re-exported only for origin/ranker's files until their move to one ranking area lands; new
-// code imports SeenKeys from ./keyspace.
-export { SeenKeys } from "./keyspace";
-
 /** 0 holds the newest generation, 1 the older one. */
 export type SeenSlot = 0 | 1;
 export const SEEN_SLOTS: readonly SeenSlot[] = [0, 1];

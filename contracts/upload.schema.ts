@@ -75,10 +75,6 @@ export const UploadEventSchema = v.object({
 
 export type UploadEvent = v.InferOutput<typeof UploadEventSchema>;
 
-// Re-exported only for origin/ranker's and the transcode worker's files until their restructuring
-// lands; new code imports UploadStreams from ./keyspace.
-export { UploadStreams } from "./keyspace";
-
 /**
  * Headers of the edge's upload proxy to the origin. The shared secret (INTERNAL_AUTH_HEADER, as on
  * every internal call) proves the caller is our edge; the user header is then trusted as the

@@ -45,7 +45,3 @@ export type VideoId = v.InferOutput<typeof VideoIdSchema>;
 export type VideoStatus = v.InferOutput<typeof VideoStatusSchema>;
 export type Rendition = v.InferOutput<typeof RenditionSchema>;
 export type VideoRecord = v.InferOutput<typeof VideoRecordSchema>;
-
-// Re-exported only for origin/ranker's and the transcode worker's files until their restructuring
-// lands; new code imports CatalogKeys and MediaKeys from ./keyspace.
-export { CatalogKeys, MediaKeys } from "./keyspace";

@@ -1,49 +1,39 @@
-import { apiWorkerCount, startApiCluster } from "./api/api.cluster";
+import { startApiCluster } from "./api/api.cluster";
 import { startEventArchiver } from "./archive/archiver.runner";
-import {
-  ConfigError,
-  loadConfig,
-  loadFeaturesConfig,
-  loadMediaConfig,
-  loadRankerConfig,
-} from "./config/config";
+import { ConfigError } from "./config/config";
+import { isRole, loadRoleConfig, ROLES, type Role } from "./config/role.config";
 import { startFeatureProcessor } from "./features/feature-processor";
-import { startRanker } from "./ranker/ranker.runner";
+import { startRanker } from "./ranking/ranker.runner";
 import { startBridge } from "./redis-bridge/bridge.server";
 import { createS3Client } from "./storage/s3.client";
 import { startTranscodeWorker } from "./transcode/transcode.worker";
 
 /**
  * One entry for every origin role, `tsx origin/main.ts <role>`, so that in production each role
- * runs as its own process and scales on its own.
+ * runs as its own process and scales on its own. Each reads only its own variables.
  */
 const roles = {
   bridge: async () => {
-    const config = loadConfig();
-    const bridge = await startBridge({
-      redisUrl: config.redisUrl,
-      token: config.bridgeToken,
-      port: config.bridgePort,
-    });
+    const config = loadRoleConfig("bridge");
+    const bridge = await startBridge(config);
     console.log(`bridge: Upstash REST on ${bridge.url} → ${config.redisUrl}`);
     return bridge.stop;
   },
   api: async () => {
-    // Read here so a bad environment fails once instead of in every worker.
-    loadConfig();
-    const api = await startApiCluster({ workers: apiWorkerCount() });
+    const { workers } = loadRoleConfig("api");
+    const api = await startApiCluster({ workers });
     console.log(`api: origin on ${api.url}, ${api.workers} worker${api.workers === 1 ? "" : "s"}`);
     return api.stop;
   },
   features: async () => {
-    const config = loadFeaturesConfig();
+    const config = loadRoleConfig("features");
     const processor = await startFeatureProcessor(config);
     console.log(`features: consuming ${config.partitions} partitions`);
     return () => processor.stop();
   },
   archive: async () => {
-    const features = loadFeaturesConfig();
-    const archiver = startEventArchiver(loadConfig(), {
+    const { storage, features } = loadRoleConfig("archive");
+    const archiver = startEventArchiver(storage, {
       partitions: features.partitions,
       keyPrefix: features.keyPrefix,
     });
@@ -51,8 +41,7 @@ const roles = {
     return archiver.stop;
   },
   transcode: async () => {
-    const config = loadConfig();
-    const media = config.media ?? loadMediaConfig({});
+    const { media, ...config } = loadRoleConfig("transcode");
     const s3 = createS3Client(config.s3);
     const worker = await startTranscodeWorker({
       redisUrl: config.redisUrl,
@@ -70,22 +59,17 @@ const roles = {
     };
   },
   ranker: async () => {
-    const ranker = await startRanker(loadConfig(), loadFeaturesConfig(), loadRankerConfig());
+    const { storage, features, ranker: schedule } = loadRoleConfig("ranker");
+    const ranker = await startRanker(storage, features, schedule);
     console.log("ranker: serving fyp:{user}, explore:{region} and checkpoints");
     return ranker.stop;
   },
-} satisfies Record<string, () => Promise<() => Promise<void>>>;
-
-type Role = keyof typeof roles;
-
-function isRole(name: string | undefined): name is Role {
-  return name !== undefined && Object.hasOwn(roles, name);
-}
+} satisfies Record<Role, () => Promise<() => Promise<void>>>;
 
 async function main(): Promise<void> {
   const name = process.argv[2];
   if (!isRole(name)) {
-    console.error(`usage: tsx origin/main.ts <${Object.keys(roles).join("|")}>`);
+    console.error(`usage: tsx origin/main.ts <${ROLES.join("|")}>`);
     process.exit(2);
   }
   try {

@@ -13,14 +13,13 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { OriginalKeys, UploadLockKeys } from "../../contracts/keyspace";
 import { InternalHeaders } from "../../contracts/upload.schema";
-import { ConfigError } from "../config/config";
+import { sample } from "../../testing/origin/metrics/metrics.testing";
+import { apiWorkerCount, ConfigError } from "../config/config";
 import type { ManagedChild } from "../dev/child-process";
 import { freePort } from "../dev/free-port";
 import { originEnvironment, spawnRole, waitForHealthy } from "../dev/stack-processes";
 import { WORKER_HEADER } from "../metrics";
-import { sample } from "../metrics/metrics.testing";
 import { createUpload } from "../uploads/tus.client";
-import { apiWorkerCount } from "./api.cluster";
 
 const SECRET = "test-origin-secret";
 const HEALTH_COUNT =

@@ -1,31 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import * as v from "valibot";
-import { describeIssue } from "../../contracts/error.schema";
-import { ConfigError } from "../config/config";
 import { serveClusterMetrics } from "../metrics";
-
-const WorkersEnvSchema = v.object({
-  ORIGIN_API_WORKERS: v.optional(
-    v.pipe(
-      v.string(),
-      v.regex(/^\d+$/, "must be a whole number of worker processes"),
-      v.transform(Number),
-      v.minValue(1, "must be at least 1"),
-      v.maxValue(1024, "must be at most 1024"),
-    ),
-  ),
-});
-
-/** `ORIGIN_API_WORKERS`: how many processes serve the api role; one per core unless set. */
-export function apiWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
-  const parsed = v.safeParse(WorkersEnvSchema, env);
-  if (!parsed.success) {
-    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
-  }
-  return parsed.output.ORIGIN_API_WORKERS ?? availableParallelism();
-}
 
 export interface ApiClusterOptions {
   workers: number;

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { FeedRefreshRequestSchema } from "../../contracts/feed.schema";
 import { rankerKeys } from "../../contracts/keyspace";
 import type { FeedRefreshResponse } from "../../contracts/rank.schema";
-import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranker/refresh.queue";
+import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranking/scheduling/refresh.queue";
 import { readInternalJson, requireInternal } from "./internal-auth";
 
 export interface RefreshRouteOptions {

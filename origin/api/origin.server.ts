@@ -1,7 +1,7 @@
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { loadMediaConfig, type OriginConfig } from "../config/config";
-import { DEFAULT_CHECKPOINT_PREFIX, startServingModel } from "../ranker/serving.provider";
+import { DEFAULT_CHECKPOINT_PREFIX, startServingModel } from "../ranking/serving/serving.provider";
 import { createS3Client } from "../storage/s3.client";
 import { createOriginApp } from "./origin.app";
 

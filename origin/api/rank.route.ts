@@ -8,22 +8,22 @@ import {
   RankRequestSchema,
   type RankResponse,
 } from "../../contracts/rank.schema";
-import { buildFeed } from "../ranker/feed.builder";
-import type { ModelState } from "../ranker/model.state";
-import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranker/refresh.queue";
+import {
+  configFor,
+  DEFAULT_RANKING_CONFIG,
+  type Experiment,
+  type RankingConfig,
+} from "../ranking/config/ranking.config";
+import type { ModelState } from "../ranking/model/model.state";
+import { enqueueRefresh, REFRESH_COALESCE_MS } from "../ranking/scheduling/refresh.queue";
+import { buildFeed } from "../ranking/serving/feed.builder";
 import {
   feedRequestFor,
   hidesVideo,
   readUserContext,
   type UserFeedContext,
   withRequest,
-} from "../ranker/user.context";
-import {
-  configFor,
-  DEFAULT_RANKING_CONFIG,
-  type Experiment,
-  type RankingConfig,
-} from "../ranking/ranking.config";
+} from "../ranking/serving/user.context";
 import { readInternalJson, requireInternal } from "./internal-auth";
 
 export interface RankRouteOptions {

@@ -12,11 +12,11 @@ import {
   RankResponseSchema,
 } from "../../contracts/rank.schema";
 import { SeenFilter } from "../../contracts/seen-filter";
-import type { ModelState } from "../ranker/model.state";
-import { rankerTestRig, seedCatalog, until } from "../ranker/ranker.testing";
-import { writeSeenMirror } from "../ranker/seen-mirror.testing";
-import { startServingModel } from "../ranker/serving.provider";
-import { bucketOf, type Experiment } from "../ranking/ranking.config";
+import { rankerTestRig, seedCatalog, until } from "../../testing/origin/ranking/ranker.testing";
+import { writeSeenMirror } from "../../testing/origin/ranking/serving/seen-mirror.testing";
+import { bucketOf, type Experiment } from "../ranking/config/ranking.config";
+import type { ModelState } from "../ranking/model/model.state";
+import { startServingModel } from "../ranking/serving/serving.provider";
 import { internalRefreshRoute } from "./internal-refresh.route";
 import { createOriginApp } from "./origin.app";
 import { type RankRouteOptions, rankRoute } from "./rank.route";

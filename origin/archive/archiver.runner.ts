@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { featureKeys } from "../../contracts/keyspace";
-import type { OriginConfig } from "../config/config";
+import type { StorageConfig } from "../config/config";
 import { createS3Client } from "../storage/s3.client";
 import { EventArchiver } from "./event-archiver";
 
@@ -8,7 +8,7 @@ const INTERVAL_MS = 10_000;
 
 /** The `archive` role: every 10 s, writes each partition's completed minutes to the lake. */
 export function startEventArchiver(
-  config: OriginConfig,
+  config: StorageConfig,
   stream: { partitions: number; keyPrefix: string },
 ): { stop(): Promise<void> } {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configFor, DEFAULT_RANKING_CONFIG } from "../ranking/ranking.config";
+import { configFor, DEFAULT_RANKING_CONFIG } from "../ranking/config/ranking.config";
 import { ConfigError, loadConfig, loadRankerConfig } from "./config";
 
 const BASE_ENV = {

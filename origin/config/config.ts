@@ -1,7 +1,9 @@
+import { availableParallelism } from "node:os";
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
 import { ArmSchema, CONTROL_ARM } from "../../contracts/feed.schema";
-import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/ranking.config";
+import { CheckpointKeys, UploadStreams } from "../../contracts/keyspace";
+import type { Experiment, HeadWeights, RerankPolicy } from "../ranking/config/ranking.config";
 
 const port = v.pipe(
   v.string(),
@@ -13,18 +15,27 @@ const port = v.pipe(
 const url = v.pipe(v.string(), v.url("must be a URL"));
 const secret = v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"));
 
-const EnvSchema = v.object({
-  REDIS_URL: v.optional(url, "redis://127.0.0.1:6379"),
-  UPSTASH_REDIS_REST_TOKEN: secret,
-  BRIDGE_PORT: v.optional(port, "8079"),
-  ORIGIN_PORT: v.optional(port, "8788"),
-  ORIGIN_SHARED_SECRET: secret,
+const RedisEnv = { REDIS_URL: v.optional(url, "redis://127.0.0.1:6379") };
+
+const S3Env = {
   S3_ENDPOINT: url,
   S3_REGION: v.optional(v.string(), "auto"),
   S3_ACCESS_KEY_ID: v.string(),
   S3_SECRET_ACCESS_KEY: v.string(),
   S3_BUCKET: v.optional(v.string(), "edgefeed-videos"),
-  RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), "models/ranker/"),
+};
+
+const CheckpointEnv = {
+  RANKER_CHECKPOINT_PREFIX: v.optional(v.pipe(v.string(), v.minLength(1)), CheckpointKeys.prefix),
+};
+
+/** The api role's variables: the bridge's token is the dev bridge's alone. */
+const ApiEnvSchema = v.object({
+  ...RedisEnv,
+  ORIGIN_PORT: v.optional(port, "8788"),
+  ORIGIN_SHARED_SECRET: secret,
+  ...S3Env,
+  ...CheckpointEnv,
   RANK_MODEL_SYNC_MS: v.optional(
     v.pipe(
       v.string(),
@@ -34,6 +45,38 @@ const EnvSchema = v.object({
     ),
     "10000",
   ),
+});
+
+const BridgeEnvSchema = v.object({
+  ...RedisEnv,
+  UPSTASH_REDIS_REST_TOKEN: secret,
+  BRIDGE_PORT: v.optional(port, "8079"),
+});
+
+const StorageEnvSchema = v.object({ ...RedisEnv, ...S3Env });
+
+const RankerStorageEnvSchema = v.object({ ...RedisEnv, ...S3Env, ...CheckpointEnv });
+
+function parseEnv<T extends v.GenericSchema<unknown, unknown>>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+): v.InferOutput<T> {
+  const parsed = v.safeParse(schema, env);
+  if (parsed.success) return parsed.output;
+  // A variable is a string or absent: an issue without input is a missing variable.
+  const [issue] = parsed.issues;
+  if (issue.input === undefined && v.getDotPath(issue)) {
+    throw new ConfigError(`environment variable ${v.getDotPath(issue)}: is required`);
+  }
+  throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
+}
+
+const s3From = (e: v.InferOutput<typeof StorageEnvSchema>): S3Config => ({
+  endpoint: e.S3_ENDPOINT,
+  region: e.S3_REGION,
+  accessKeyId: e.S3_ACCESS_KEY_ID,
+  secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+  bucket: e.S3_BUCKET,
 });
 
 export interface S3Config {
@@ -46,8 +89,12 @@ export interface S3Config {
 
 export interface OriginConfig {
   redisUrl: string;
-  bridgeToken: string;
-  bridgePort: number;
+  /**
+   * Not read by the origin server: the bridge role has its own BridgeConfig. Optional so the dev
+   * setups that still pass them keep compiling.
+   */
+  bridgeToken?: string;
+  bridgePort?: number;
   originPort: number;
   sharedSecret: string;
   s3: S3Config;
@@ -72,7 +119,7 @@ const MediaEnvSchema = v.object({
   FFMPEG_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffmpeg"),
   FFPROBE_PATH: v.optional(v.pipe(v.string(), v.minLength(1)), "ffprobe"),
   UPLOAD_MAX_BYTES: v.optional(count, String(300 * 1024 * 1024)),
-  TRANSCODE_STREAM: v.optional(v.pipe(v.string(), v.minLength(1)), "uploads"),
+  TRANSCODE_STREAM: v.optional(v.pipe(v.string(), v.minLength(1)), UploadStreams.jobs),
   TRANSCODE_CLAIM_IDLE_MS: v.optional(count, "60000"),
   TRANSCODE_MAX_ATTEMPTS: v.optional(count, "3"),
 });
@@ -120,31 +167,84 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** The one place that reads the origin's environment; everything else is handed an OriginConfig. */
+/** The `bridge` role (local development only): Upstash REST in front of Redis. */
+export interface BridgeConfig {
+  redisUrl: string;
+  token: string;
+  port: number;
+}
+
+/** What the roles that only move data between Redis and the bucket need. */
+export type StorageConfig = Pick<OriginConfig, "redisUrl" | "s3">;
+
+/** The `transcode` role: the jobs stream in Redis, originals and renditions in the bucket. */
+export interface TranscodeConfig extends StorageConfig {
+  media: MediaConfig;
+}
+
+/** The `ranker` role's stores: Redis, the bucket (checkpoints, the archive) and the experiment. */
+export type RankerStorageConfig = Pick<
+  OriginConfig,
+  "redisUrl" | "s3" | "rankerCheckpointPrefix" | "rankingExperiment"
+>;
+
+/**
+ * The `api` role's config (also what origin/dev's seed reads). origin/config/ is the one place that
+ * reads the origin's environment; everything else is handed its config.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
-  const parsed = v.safeParse(EnvSchema, env);
-  if (!parsed.success) {
-    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(ApiEnvSchema, env);
   return {
     redisUrl: e.REDIS_URL,
-    bridgeToken: e.UPSTASH_REDIS_REST_TOKEN,
-    bridgePort: e.BRIDGE_PORT,
     originPort: e.ORIGIN_PORT,
     sharedSecret: e.ORIGIN_SHARED_SECRET,
-    s3: {
-      endpoint: e.S3_ENDPOINT,
-      region: e.S3_REGION,
-      accessKeyId: e.S3_ACCESS_KEY_ID,
-      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
-      bucket: e.S3_BUCKET,
-    },
+    s3: s3From(e),
     media: loadMediaConfig(env),
     rankerCheckpointPrefix: e.RANKER_CHECKPOINT_PREFIX,
     rankModelSyncMs: e.RANK_MODEL_SYNC_MS,
     rankingExperiment: loadExperiment(env.RANKING_EXPERIMENT),
   };
+}
+
+export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const e = parseEnv(BridgeEnvSchema, env);
+  return { redisUrl: e.REDIS_URL, token: e.UPSTASH_REDIS_REST_TOKEN, port: e.BRIDGE_PORT };
+}
+
+export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): StorageConfig {
+  const e = parseEnv(StorageEnvSchema, env);
+  return { redisUrl: e.REDIS_URL, s3: s3From(e) };
+}
+
+export function loadTranscodeConfig(env: NodeJS.ProcessEnv = process.env): TranscodeConfig {
+  return { ...loadStorageConfig(env), media: loadMediaConfig(env) };
+}
+
+export function loadRankerStorageConfig(env: NodeJS.ProcessEnv = process.env): RankerStorageConfig {
+  const e = parseEnv(RankerStorageEnvSchema, env);
+  return {
+    redisUrl: e.REDIS_URL,
+    s3: s3From(e),
+    rankerCheckpointPrefix: e.RANKER_CHECKPOINT_PREFIX,
+    rankingExperiment: loadExperiment(env.RANKING_EXPERIMENT),
+  };
+}
+
+const WorkersEnvSchema = v.object({
+  ORIGIN_API_WORKERS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, "must be a whole number of worker processes"),
+      v.transform(Number),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(1024, "must be at most 1024"),
+    ),
+  ),
+});
+
+/** `ORIGIN_API_WORKERS`: how many processes serve the api role; one per core unless set. */
+export function apiWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
+  return parseEnv(WorkersEnvSchema, env).ORIGIN_API_WORKERS ?? availableParallelism();
 }
 
 const nonNegative = v.pipe(
@@ -288,11 +388,7 @@ export interface RankerConfig {
 }
 
 export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerConfig {
-  const parsed = v.safeParse(RankerEnvSchema, env);
-  if (!parsed.success) {
-    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(RankerEnvSchema, env);
   return {
     checkpointMs: e.RANKER_CHECKPOINT_MS,
     trainMs: e.RANKER_TRAIN_MS,
@@ -304,11 +400,7 @@ export function loadRankerConfig(env: NodeJS.ProcessEnv = process.env): RankerCo
 }
 
 export function loadFeaturesConfig(env: NodeJS.ProcessEnv = process.env): FeaturesConfig {
-  const parsed = v.safeParse(FeaturesEnvSchema, env);
-  if (!parsed.success) {
-    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(FeaturesEnvSchema, env);
   return {
     redisUrl: e.REDIS_URL,
     partitions: e.EVENT_PARTITIONS,
@@ -321,11 +413,7 @@ export function loadFeaturesConfig(env: NodeJS.ProcessEnv = process.env): Featur
 }
 
 export function loadMediaConfig(env: NodeJS.ProcessEnv = process.env): MediaConfig {
-  const parsed = v.safeParse(MediaEnvSchema, env);
-  if (!parsed.success) {
-    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
-  }
-  const e = parsed.output;
+  const e = parseEnv(MediaEnvSchema, env);
   return {
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,

@@ -5,7 +5,7 @@ import {
   TRENDING_BUCKET_MS,
   TRENDING_LOOKBACK_BUCKETS,
   WINDOWS,
-} from "./feature-keys";
+} from "./feature-windows";
 import { UserSequences } from "./user-sequence-ops";
 import {
   counterDeltas,

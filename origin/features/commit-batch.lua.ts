@@ -1,4 +1,4 @@
-import { WINDOWS } from "./feature-keys";
+import { WINDOWS } from "./feature-windows";
 import { MILESTONES, VIDEO_COUNTERS } from "./video-metrics";
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { STREAM_FIELD } from "../../contracts/event.schema";
 import { featureKeys } from "../../contracts/keyspace";
 import { ingestBatch } from "../../edge/events/ingest-batch";
-import { RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-keys";
+import { RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-windows";
 import { compareIds, decodeEntry, toEntries } from "./stream-entries";
 import { readVideoWindows } from "./video-features.reader";
 import { counterDeltas, VIDEO_COUNTERS } from "./video-metrics";

@@ -8,8 +8,8 @@ import {
   type StoredEvent,
 } from "../../contracts/event.schema";
 import { featureKeys } from "../../contracts/keyspace";
-import { bucketField, bucketStart } from "./feature-keys";
 import { FeatureProcessor } from "./feature-processor";
+import { bucketField, bucketStart } from "./feature-windows";
 import { compareIds } from "./stream-entries";
 import { readUserInterest } from "./user-interest.reader";
 import { readFollows, readRecentSequence } from "./user-sequence.reader";

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import type { StoredEvent } from "../../contracts/event.schema";
 import { ConsumerGroups, type FeatureKeys, featureKeys } from "../../contracts/keyspace";
 import type { FeaturesConfig } from "../config/config";
+import { ensureConsumerGroup, readGroup } from "../streams/consumer-group";
 import { type BatchContext, type BatchWrites, batchOps, type VideoMeta } from "./batch-ops";
 import { COMMIT_BATCH_LUA, type CommitOutcome, flattenOps } from "./commit-batch.lua";
 import { PartitionLeases } from "./partition-lease";
@@ -69,11 +70,7 @@ export class FeatureProcessor {
 
   async start(): Promise<void> {
     for (let p = 0; p < this.config.partitions; p++) {
-      await this.redis
-        .xgroup("CREATE", this.keys.stream(p), FEATURES_GROUP, "0", "MKSTREAM")
-        .catch((error: Error) => {
-          if (!error.message.startsWith("BUSYGROUP")) throw error;
-        });
+      await ensureConsumerGroup(this.redis, this.keys.stream(p), FEATURES_GROUP);
     }
     this.commitSha = String(await this.redis.script("LOAD", COMMIT_BATCH_LUA));
     this.running = true;
@@ -153,19 +150,13 @@ export class FeatureProcessor {
 
   private async readNew(blockMs: number): Promise<void> {
     const partitions = this.ownedPartitions;
-    const reply = (await this.reader.call(
-      "XREADGROUP",
-      "GROUP",
-      FEATURES_GROUP,
-      this.consumer,
-      "COUNT",
-      this.config.batchSize,
-      "BLOCK",
-      Math.max(1, Math.floor(blockMs)),
-      "STREAMS",
-      ...partitions.map((p) => this.keys.stream(p)),
-      ...partitions.map(() => ">"),
-    )) as [string, unknown][] | null;
+    const reply = await readGroup(this.reader, {
+      group: FEATURES_GROUP,
+      consumer: this.consumer,
+      streams: partitions.map((p) => this.keys.stream(p)),
+      count: this.config.batchSize,
+      blockMs: Math.max(1, Math.floor(blockMs)),
+    });
     if (!reply) return;
     await Promise.all(
       reply.map(([stream, raw]) => {

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { FeatureKeys } from "../../contracts/keyspace";
-import { bucketStart, TRENDING_BUCKET_MS, TRENDING_LOOKBACK_BUCKETS } from "./feature-keys";
+import { bucketStart, TRENDING_BUCKET_MS, TRENDING_LOOKBACK_BUCKETS } from "./feature-windows";
 
 export const TRENDING_SIZE = 500;
 /** Engagement ten minutes old counts 1/e as much as engagement now. */

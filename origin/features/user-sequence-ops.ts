@@ -1,17 +1,7 @@
-import type { StoredEvent } from "../../contracts/event.schema";
+import { isEngagement, type StoredEvent } from "../../contracts/event.schema";
 import type { FeatureKeys } from "../../contracts/keyspace";
 import type { Op } from "./batch-ops";
-import { FOLLOWS_MAX_CREATORS, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-keys";
-
-/** Events that say the user engaged with the video (a play or an impression does not). */
-const ENGAGEMENTS = new Set<StoredEvent["event"]["type"]>([
-  "complete",
-  "replay",
-  "like",
-  "share",
-  "comment",
-  "follow",
-]);
+import { FOLLOWS_MAX_CREATORS, RECENT_MAX_VIDEOS, RECENT_WINDOW_MS } from "./feature-windows";
 
 interface UserSequence {
   /** Video id → the user's latest engagement with it in the batch (edge time, ms). */
@@ -29,7 +19,7 @@ export class UserSequences {
 
   add(stored: StoredEvent): void {
     const { event } = stored;
-    const engaged = ENGAGEMENTS.has(event.type);
+    const engaged = isEngagement(event.type);
     if (!engaged && event.type !== "unfollow") return;
     const user = this.userOf(stored.user_id);
     if (engaged) {

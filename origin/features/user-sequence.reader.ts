@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { FeatureKeys } from "../../contracts/keyspace";
-import { FOLLOWS_MAX_CREATORS, RECENT_WINDOW_MS } from "./feature-keys";
+import { FOLLOWS_MAX_CREATORS, RECENT_WINDOW_MS } from "./feature-windows";
 
 export interface RecentEngagement {
   videoId: string;

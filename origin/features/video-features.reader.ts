@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { FeatureKeys } from "../../contracts/keyspace";
-import { bucketField, bucketStart, WINDOWS, type WindowName } from "./feature-keys";
+import { bucketField, bucketStart, WINDOWS, type WindowName } from "./feature-windows";
 import { VIDEO_COUNTERS, type VideoCounter } from "./video-metrics";
 
 export type Counters = Record<VideoCounter, number>;

@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import { Redis } from "ioredis";
 import { AggregatorRegistry } from "prom-client";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { sample } from "../../testing/origin/metrics/metrics.testing";
 import { createOriginMetrics, metricsRoute, WORKER_HEADER } from ".";
-import { sample } from "./metrics.testing";
 
 const redis = new Redis(inject("redisUrl"));
 afterAll(() => redis.disconnect());

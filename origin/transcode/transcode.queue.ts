@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import * as v from "valibot";
 import { ConsumerGroups } from "../../contracts/keyspace";
 import { type TranscodeJob, TranscodeJobSchema } from "../../contracts/upload.schema";
+import { ensureConsumerGroup, readGroup } from "../streams/consumer-group";
 
 export const TRANSCODE_GROUP = ConsumerGroups.transcoders;
 
@@ -29,12 +30,8 @@ export async function enqueueTranscode(
 }
 
 /** Creates the consumer group from the stream's start (jobs queued before any worker count). */
-export async function ensureGroup(redis: Redis, stream: string, group = TRANSCODE_GROUP) {
-  try {
-    await redis.xgroup("CREATE", stream, group, "0", "MKSTREAM");
-  } catch (error) {
-    if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
-  }
+export function ensureGroup(redis: Redis, stream: string, group = TRANSCODE_GROUP): Promise<void> {
+  return ensureConsumerGroup(redis, stream, group);
 }
 
 /** Turns one raw stream entry `[id, [k, v, k, v…]]` into a job; undefined if malformed. */
@@ -83,21 +80,9 @@ export async function readNew(
   consumer: string,
   blockMs: number,
 ): Promise<ReturnType<typeof parseEntry>> {
-  const reply = await redis.call(
-    "XREADGROUP",
-    "GROUP",
-    group,
-    consumer,
-    "COUNT",
-    "1",
-    "BLOCK",
-    String(blockMs),
-    "STREAMS",
-    stream,
-    ">",
-  );
+  const reply = await readGroup(redis, { group, consumer, streams: [stream], count: 1, blockMs });
   // [[stream, [[id, fields]]]] or null on timeout.
-  if (!Array.isArray(reply)) return undefined;
+  if (!reply) return undefined;
   const first = reply[0];
   const entries = Array.isArray(first) ? first[1] : undefined;
   return Array.isArray(entries) ? parseEntry(entries[0]) : undefined;
