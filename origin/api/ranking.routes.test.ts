@@ -156,9 +156,13 @@ describe("POST /v1/rank", () => {
     expect(videoIds(answer)).not.toContain(id("B", 0));
     expect(videoIds(answer)).not.toContain(id("A", 0));
     expect(videoIds(answer)).not.toContain(id("A", 1));
-    expect(videoIds(answer).filter((v) => v.startsWith(`${prefix}A-`)).length).toBeGreaterThan(
-      videoIds(answer).filter((v) => v.startsWith(`${prefix}B-`)).length,
-    );
+    // The creator just watched leads and fills at least half the page; which other creator
+    // fills the rest depends on how the run's random ids hash into the content vectors.
+    const byCreator = (creator: string) =>
+      videoIds(answer).filter((v) => v.startsWith(`${prefix}${creator}-`)).length;
+    expect(videoIds(answer)[0]?.startsWith(`${prefix}A-`)).toBe(true);
+    expect(byCreator("A")).toBeGreaterThanOrEqual(5);
+    expect(byCreator("A")).toBeGreaterThanOrEqual(Math.max(byCreator("B"), byCreator("C")));
 
     const stage1 = await rank(app(prefix, model, { stage1AboveDepth: 0 }), request);
     expect(stage1.mode).toBe("stage1");
