@@ -1,5 +1,4 @@
 import * as v from "valibot";
-import { INTERNAL_AUTH_HEADER } from "./internal-auth";
 import { VideoIdSchema, VideoStatusSchema } from "./video.schema";
 
 /**
@@ -81,8 +80,6 @@ export type UploadEvent = v.InferOutput<typeof UploadEventSchema>;
  * session's verified user.
  */
 export const InternalHeaders = {
-  /** INTERNAL_AUTH_HEADER under its old name, for origin/dev/seed-demo.ts until it imports that. */
-  secret: INTERNAL_AUTH_HEADER,
   userId: "x-edgefeed-user-id",
   /** The public URL prefix the client uses for uploads, so tus `Location` points at the edge. */
   uploadBase: "x-edgefeed-upload-base",

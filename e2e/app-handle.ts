@@ -2,9 +2,9 @@
 export interface AppHandle {
   session: { token: string; user_id: string };
   view: {
-    items: { id: string; creator_id: string }[];
+    items: { id: string; creator_id: string; hashtags: string[] }[];
     index: number;
-    current?: { id: string; creator_id: string };
+    current?: { id: string; creator_id: string; hashtags: string[] };
     currentVideo?: HTMLVideoElement;
   };
   queue: { idle: boolean; sent: number };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AppWindow } from "./app-handle";
 import { collectErrors, DESKTOP, launch, PHONE, RESULTS, swipeUp } from "./browser";
 import { eventsOf, percentile, videosWith } from "./event-stream";
+import { openFeed as openFeedAt, playbackStarts, playsToEnd } from "./feed-page";
 
 const edgeUrl = inject("edgeUrl");
 const redisUrl = inject("redisUrl");
@@ -12,6 +13,8 @@ const region = inject("region");
 const run = Date.now().toString(36);
 const timings: Record<string, number[]> = {};
 let browser: Browser;
+const openFeed = (context: BrowserContext, user: string, query = "") =>
+  openFeedAt(context, `${edgeUrl}/?user=${user}&region=${region}${query}`);
 
 beforeAll(async () => {
   browser = await launch();
@@ -19,39 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function openFeed(context: BrowserContext, user: string, query = "") {
-  const page = await context.newPage();
-  const errors = collectErrors(page);
-  await page.goto(`${edgeUrl}/?user=${user}&region=${region}${query}`);
-  await page.waitForFunction(
-    () => ((window as AppWindow).edgefeed?.view.items.length ?? 0) > 0,
-    null,
-    { timeout: 30_000 },
-  );
-  return { page, errors };
-}
-
-/** Waits until the current video's currentTime moves past 0.25 s; returns its id. */
-async function playbackStarts(page: Page): Promise<string> {
-  await page.waitForFunction(
-    () => ((window as AppWindow).edgefeed?.view.currentVideo?.currentTime ?? 0) > 0.25,
-    null,
-    { timeout: 15_000 },
-  );
-  return page.evaluate(() => (window as AppWindow).edgefeed!.view.current!.id);
-}
-
-/** Resolves at the current video's first `ended` (they are 3–6 s long). */
-function playsToEnd(page: Page): Promise<void> {
-  return page.evaluate(
-    () =>
-      new Promise<void>((resolve) => {
-        const video = (window as AppWindow).edgefeed!.view.currentVideo!;
-        video.addEventListener("ended", () => resolve(), { once: true });
-      }),
-  );
-}
 
 /** Watches the first video and `swipes` more to their end; returns the ids in order. */
 async function swipeThrough(context: BrowserContext, page: Page, swipes: number) {

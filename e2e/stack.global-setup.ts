@@ -12,7 +12,8 @@ declare module "vitest" {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  const stack = await startE2EStack({ videos: 36 });
+  // 230: a viewer swipes through 200 videos without a repeat (e2e/crowd.e2e.ts).
+  const stack = await startE2EStack({ videos: 230 });
   console.log(`e2e: stack up with ${stack.videoIds.length} videos in ${Date.now() - started} ms`);
   project.provide("edgeUrl", stack.edgeUrl);
   project.provide("redisUrl", stack.redisUrl);

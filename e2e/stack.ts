@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
+import { MAX_EVENTS_PER_BATCH } from "../contracts/event.schema";
 import { CatalogKeys } from "../contracts/keyspace";
 import type { ManagedChild } from "../origin/dev/child-process";
 import { freePort, waitForPort } from "../origin/dev/free-port";
@@ -32,8 +33,10 @@ const SECRET = "e2e-shared-secret-0123";
 
 /**
  * The whole local stack for the browser tests, isolated from `npm run dev`: its own free ports
- * and a throwaway state folder, a freshly seeded demo catalog, and the features role refreshing
- * trending every 2 s so the fallback feed reflects the tests' own traffic.
+ * and a throwaway state folder, a freshly seeded demo catalog (small 3 s clips, which transcode
+ * fastest; their renders are cached in .dev-stack/demo-clips), the ranker keeping each viewer's
+ * feed, and the features role refreshing trending every 2 s so the fallback feed reflects the
+ * tests' own traffic.
  */
 export async function startE2EStack(options: { videos?: number } = {}): Promise<E2EStack> {
   const state = mkdtempSync(join(tmpdir(), "edgefeed-e2e-"));
@@ -70,7 +73,9 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
       },
       { FEATURES_TRENDING_MS: "2000" },
     );
-    for (const role of ["bridge", "api", "features"]) children.push(spawnRole(role, originEnv));
+    for (const role of ["bridge", "api", "features", "ranker"]) {
+      children.push(spawnRole(role, originEnv));
+    }
     await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
     const videoIds = await seedDemoCatalog({
       redisUrl: redis.url,
@@ -78,6 +83,10 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
       originUrl,
       sharedSecret: SECRET,
       count: options.videos ?? 24,
+      readyCount: options.videos ?? 24,
+      catalog: { seconds: [3, 3], shortSide: 240 },
+      // Transcoding is the seed's bottleneck; a second worker overlaps one's uploads with the other's ffmpeg.
+      workers: 2,
     });
 
     children.push(
@@ -127,12 +136,14 @@ async function warmTrending(edgeUrl: string, redisUrl: string, videoIds: string[
       video_id,
       ts: Date.now(),
     }));
-    const posted = await fetch(`${edgeUrl}/v1/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ events }),
-    });
-    if (posted.status !== 202) throw new Error(`warm-up events: ${posted.status}`);
+    for (let start = 0; start < events.length; start += MAX_EVENTS_PER_BATCH) {
+      const posted = await fetch(`${edgeUrl}/v1/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ events: events.slice(start, start + MAX_EVENTS_PER_BATCH) }),
+      });
+      if (posted.status !== 202) throw new Error(`warm-up events: ${posted.status}`);
+    }
     const deadline = Date.now() + 30_000;
     while ((await redis.zcard(CatalogKeys.trending(REGION))) < videoIds.length) {
       if (Date.now() > deadline) throw new Error("trending did not fill from the warm-up events");

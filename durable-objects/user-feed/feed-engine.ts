@@ -54,7 +54,15 @@ export interface FeedEngineDeps {
 const MINUTE_MS = 60_000;
 /** Candidates ranked longer ago than this are dropped: the ranker refreshes every 5–15 min. */
 export const BUFFER_STALE_MS = 15 * MINUTE_MS;
-const REFILL_BATCH = 200;
+/**
+ * Candidates popped from `fyp:{user}` at a time: three pages. What stays in Redis is replaced by
+ * the ranker's next write, which a burst of likes or skips brings within seconds; popping the
+ * whole list (it was 200) kept a user on an older ranking for some 25 pages, so a new user's feed
+ * showed nothing of their first likes until page 5 (measured with the demo crowd, e2e/crowd.e2e.ts).
+ */
+const REFILL_BATCH = 24;
+/** Pops of one refill at most, when concurrent pages of one user need more than one batch. */
+const MAX_REFILL_POPS = 10;
 const LOW_WATER_PAGES = 3;
 const REDIS_DEADLINE_MS = 500;
 const REFRESH_COALESCE_MS = MINUTE_MS;
@@ -65,8 +73,11 @@ const IMPRESSIONS_MAXLEN = 1_000_000;
 const OUTBOX_BATCH = 500;
 const OUTBOX_RETRY_MS = 5_000;
 const FLUSH_DEADLINE_MS = 2_000;
-/** A synchronous rank asks for several pages' worth, so the next pages need no origin call. */
-const RANK_LIMIT = 50;
+/**
+ * A synchronous rank asks for two pages' worth: the user's first events make the ranker write
+ * `fyp:{user}` within a second or two, and the pages after those two should come from that.
+ */
+const RANK_LIMIT = 16;
 /**
  * Videos served in the last hour are sent as `exclude`: the origin also reads the seen mirror,
  * but that lags a page behind while the outbox flush is in flight.
@@ -115,6 +126,8 @@ export class FeedEngine {
   private readonly rank: RankNow;
   private readonly now: () => number;
   private refilling: Promise<FallbackCause | null> | null = null;
+  /** Page requests waiting on the refill in flight: each needs a page of its own from it. */
+  private waiting = 0;
   private flushing: Promise<number> | null = null;
 
   constructor(
@@ -188,21 +201,34 @@ export class FeedEngine {
       )
       .one().n;
     if (fresh >= LOW_WATER_PAGES * request.limit) return null;
-    this.refilling ??= this.refill(request).finally(() => {
+    this.refilling ??= this.refill(request, fresh).finally(() => {
       this.refilling = null;
     });
-    return this.refilling;
+    this.waiting++;
+    try {
+      return await this.refilling;
+    } finally {
+      this.waiting--;
+    }
   }
 
-  /** From `fyp:{user}` first; when it has nothing usable, from a synchronous rank. */
-  private async refill(request: PageRequest): Promise<FallbackCause | null> {
-    let ranked: RankedItem[];
+  /**
+   * From `fyp:{user}` first, popping until every waiting page and the low-water mark are covered
+   * or the list runs out; when it has nothing usable, from a synchronous rank.
+   */
+  private async refill(request: PageRequest, buffered: number): Promise<FallbackCause | null> {
+    const ranked: RankedItem[] = [];
     try {
-      ranked = await this.popForYou(request.userId);
+      for (let pops = 0; pops < MAX_REFILL_POPS; pops++) {
+        const { items, exhausted } = await this.popForYou(request.userId);
+        ranked.push(...items);
+        const wanted = (this.waiting + LOW_WATER_PAGES) * request.limit;
+        if (exhausted || buffered + ranked.length >= wanted) break;
+      }
     } catch {
-      return "redis_unreachable";
+      if (ranked.length === 0) return "redis_unreachable";
     }
-    if (ranked.length === 0) ranked = await this.rankNow(request);
+    if (ranked.length === 0) ranked.push(...(await this.rankNow(request)));
     const fetchedAt = this.now();
     for (const { item, arm } of ranked) {
       this.sql.exec(
@@ -218,18 +244,19 @@ export class FeedEngine {
     return ranked.length > 0 ? null : "fyp_empty";
   }
 
-  private async popForYou(userId: string): Promise<RankedItem[]> {
+  private async popForYou(userId: string): Promise<{ items: RankedItem[]; exhausted: boolean }> {
     // ZPOPMAX hands each candidate to this object exactly once; the ranker rewrites the set.
     const popped = await withDeadline(
       this.redis.zpopmax<string | number>(CatalogKeys.forYou(userId), REFILL_BATCH),
       REDIS_DEADLINE_MS,
       "fyp refill",
     );
-    return this.hydrate(
+    const items = await this.hydrate(
       popped
         .filter((_, i) => i % 2 === 0)
         .flatMap((member) => parseForYouMember(String(member)) ?? []),
     );
+    return { items, exhausted: popped.length < 2 * REFILL_BATCH };
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { configFor, DEFAULT_RANKING_CONFIG } from "../ranking/config/ranking.config";
-import { ConfigError, loadConfig, loadRankerConfig } from "./config";
+import { ConfigError, loadConfig, loadDevStackConfig, loadRankerConfig } from "./config";
 
 const BASE_ENV = {
   UPSTASH_REDIS_REST_TOKEN: "token-123456",
@@ -116,6 +116,26 @@ describe("RANKER_TRAIN_DAYS", () => {
     }
     expect(configError(() => loadRankerConfig({ RANKER_TRAIN_DAYS: "91" }))).toBe(
       "environment variable RANKER_TRAIN_DAYS: must be at most 90",
+    );
+  });
+});
+
+describe("the local stack's demo settings", () => {
+  it("seeds 240 videos and starts 8 simulated viewers unless told otherwise", () => {
+    expect(loadDevStackConfig({})).toEqual({
+      demoVideos: 240,
+      crowdViewers: 8,
+      originUrl: undefined,
+    });
+    expect(loadDevStackConfig({ EDGEFEED_DEMO_VIDEOS: "30", EDGEFEED_CROWD: "0" })).toMatchObject({
+      demoVideos: 30,
+      crowdViewers: 0,
+    });
+  });
+
+  it("names the bad variable", () => {
+    expect(configError(() => loadDevStackConfig({ EDGEFEED_CROWD: "many" }))).toBe(
+      "environment variable EDGEFEED_CROWD: must be a whole number",
     );
   });
 });

@@ -89,12 +89,6 @@ export interface S3Config {
 
 export interface OriginConfig {
   redisUrl: string;
-  /**
-   * Not read by the origin server: the bridge role has its own BridgeConfig. Optional so the dev
-   * setups that still pass them keep compiling.
-   */
-  bridgeToken?: string;
-  bridgePort?: number;
   originPort: number;
   sharedSecret: string;
   s3: S3Config;
@@ -421,5 +415,40 @@ export function loadMediaConfig(env: NodeJS.ProcessEnv = process.env): MediaConf
     transcodeStream: e.TRANSCODE_STREAM,
     claimIdleMs: e.TRANSCODE_CLAIM_IDLE_MS,
     maxAttempts: e.TRANSCODE_MAX_ATTEMPTS,
+  };
+}
+
+const wholeNumber = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, "must be a whole number"),
+  v.transform(Number),
+);
+
+const DevStackEnvSchema = v.object({
+  EDGEFEED_DEMO_VIDEOS: v.optional(v.pipe(wholeNumber, v.maxValue(10_000)), "240"),
+  EDGEFEED_CROWD: v.optional(v.pipe(wholeNumber, v.maxValue(1_000)), "8"),
+  ORIGIN_URL: v.optional(url),
+});
+
+/** The local stack's demo (`npm run dev`, `npm run seed`): catalog size and simulated crowd. */
+export interface DevStackConfig {
+  /** Demo videos seeded (EDGEFEED_DEMO_VIDEOS, default 240). */
+  demoVideos: number;
+  /** Simulated viewers started with the stack (EDGEFEED_CROWD, default 8; 0 turns it off). */
+  crowdViewers: number;
+  /** A running origin for `npm run seed` to upload to (ORIGIN_URL); else it starts its own. */
+  originUrl: string | undefined;
+}
+
+export function loadDevStackConfig(env: NodeJS.ProcessEnv = process.env): DevStackConfig {
+  const parsed = v.safeParse(DevStackEnvSchema, env);
+  if (!parsed.success) {
+    throw new ConfigError(`environment variable ${describeIssue(parsed.issues)}`);
+  }
+  const e = parsed.output;
+  return {
+    demoVideos: e.EDGEFEED_DEMO_VIDEOS,
+    crowdViewers: e.EDGEFEED_CROWD,
+    originUrl: e.ORIGIN_URL,
   };
 }

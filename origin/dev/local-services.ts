@@ -64,8 +64,6 @@ export async function startLocalServices(bridgeToken: string): Promise<LocalServ
 export function localOriginConfig(services: LocalServices, sharedSecret: string): OriginConfig {
   return {
     redisUrl: services.redis.url,
-    bridgeToken: services.bridgeToken,
-    bridgePort: services.bridge.port,
     originPort: 0,
     sharedSecret,
     s3: localS3Config(services.s3.endpoint),

@@ -2,14 +2,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { loadMediaConfig } from "../config/config";
+import { loadDevStackConfig, loadMediaConfig } from "../config/config";
 import type { ManagedChild } from "./child-process";
+import { crowdHelp, startDevCrowd } from "./dev-crowd";
 import { freePort, waitForPort } from "./free-port";
 import { LOCAL_BUCKET, localS3Config } from "./local-services";
 import { missingPrerequisites, prerequisites } from "./prerequisites";
 import { type RunningRedis, redisServerBinary, startRedisServer } from "./redis-server";
 import { type RunningS3, startS3Server } from "./s3-server";
-import { progressBar, seedDemoCatalog } from "./seed-demo";
+import { type DemoSeed, progressPrinter, startDemoSeed } from "./seed-demo";
 import { originEnvironment, spawnEdge, spawnRole, waitForHealthy } from "./stack-processes";
 
 // `npm run dev`: the whole stack on loopback — redis-server, the S3-compatible server, the
@@ -17,6 +18,7 @@ import { originEnvironment, spawnEdge, spawnRole, waitForHealthy } from "./stack
 // .dev-stack/ so a restart keeps the catalog; delete the folder to start clean.
 const repoRoot = resolve(import.meta.dirname, "../..");
 const stateDir = join(repoRoot, ".dev-stack");
+const startedAt = Date.now();
 
 interface Secrets {
   bridgeToken: string;
@@ -57,12 +59,16 @@ async function preferredPort(port: number): Promise<number> {
 const children: ManagedChild[] = [];
 let redis: RunningRedis | undefined;
 let s3: RunningS3 | undefined;
+let seed: DemoSeed | undefined;
+let crowd: { stop(): Promise<void> } | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping the stack…");
+  await crowd?.stop();
+  await seed?.stop();
   for (const child of [...children].reverse()) await child.stop();
   await s3?.stop();
   await redis?.stop();
@@ -85,7 +91,9 @@ async function main(): Promise<void> {
   mkdirSync(stateDir, { recursive: true });
   const secrets = loadSecrets();
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => void shutdown(0));
+    // `on`, not `once`: a second Ctrl-C while stopping must not kill this process before its
+    // children (wrangler runs in a process group of its own and would be left behind).
+    process.on(signal, () => void shutdown(0));
   }
 
   redis = await startRedisServer({ dataDir: join(stateDir, "redis") });
@@ -122,28 +130,34 @@ async function main(): Promise<void> {
   }
   await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);
 
-  // Through the real upload path: tus into the origin, transcoded by the `transcode` role.
-  // The clips are deterministic, so a restart dedups to the same ids in seconds.
-  const demoCount = Number(process.env.EDGEFEED_DEMO_VIDEOS ?? "36");
-  let lastLine = "";
-  const seeded = await seedDemoCatalog({
+  // Through the real upload path: tus into the origin, transcoded by the `transcode` role and a
+  // second worker in this process (the transcode is the seed's bottleneck). The first clips go
+  // live before the edge starts; the rest of the catalog fills in behind it. Rendered clips are
+  // cached in .dev-stack/demo-clips, so a restart only re-uploads them (dedup by SHA-256).
+  const demo = loadDevStackConfig();
+  const printer = progressPrinter();
+  seed = startDemoSeed({
     redisUrl: redis.url,
     s3: localS3Config(s3.endpoint),
     originUrl,
     sharedSecret: secrets.originSecret,
-    count: demoCount,
-    startWorker: false,
-    onProgress: (progress) => {
-      const line = progressBar(progress);
-      if (line === lastLine) return;
-      lastLine = line;
-      if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
-      else if (progress.live + progress.rejected + progress.failed === progress.total)
-        console.log(line);
-    },
+    count: demo.demoVideos,
+    onProgress: printer.print,
   });
-  if (process.stdout.isTTY) process.stdout.write("\n");
-  console.log(`demo catalog: ${seeded.length} videos live`);
+  seed.done.then(
+    (ids) => {
+      if (stopping) return;
+      printer.setInPlace(false);
+      console.log(`demo catalog: ${ids.length} videos live (${secondsSince(startedAt)} s)`);
+    },
+    (error: unknown) =>
+      console.error("demo catalog:", error instanceof Error ? error.message : error),
+  );
+  await seed.ready;
+  if (stopping) return;
+  // From here other processes print too: one progress line per tenth instead of one in place.
+  printer.setInPlace(false);
+  const viewers = process.argv.includes("--no-crowd") ? 0 : demo.crowdViewers;
 
   const edge = spawnEdge({
     port: edgePort,
@@ -157,15 +171,19 @@ async function main(): Promise<void> {
       SIGNING_SECRET: secrets.signingSecret,
       ADMIN_TOKEN: secrets.adminToken,
     },
+    // A line per request is unreadable with the crowd's few dozen a second.
+    extraArgs: viewers > 0 ? ["--log-level", "warn"] : [],
   });
   children.push(edge);
   onUnexpectedExit(edge);
   await waitForHealthy(`${edgeUrl}/healthz`, 90_000);
+  if (stopping) return;
+  if (viewers > 0) crowd = startDevCrowd(edgeUrl, viewers);
 
   console.log(
     [
       "",
-      "edgefeed is up:",
+      `edgefeed is up (${secondsSince(startedAt)} s after start):`,
       `  viewer app            ${edgeUrl}/`,
       `  operators' dashboard  ${edgeUrl}/admin?token=${secrets.adminToken}`,
       `  edge (wrangler dev)   ${edgeUrl}   health: ${edgeUrl}/healthz`,
@@ -174,10 +192,15 @@ async function main(): Promise<void> {
       `  redis-server          ${redis.url}`,
       `  S3-compatible server  ${s3.endpoint}   bucket: ${LOCAL_BUCKET}`,
       `  state                 ${stateDir}`,
+      ...crowdHelp(edgeUrl, viewers),
       "Press Ctrl-C to stop everything.",
       "",
     ].join("\n"),
   );
+}
+
+function secondsSince(start: number): string {
+  return ((Date.now() - start) / 1000).toFixed(1);
 }
 
 main().catch((error: unknown) => {

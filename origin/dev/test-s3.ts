@@ -22,8 +22,6 @@ export function testOriginConfig(
 ): OriginConfig {
   return {
     redisUrl: inject("redisUrl"),
-    bridgeToken: "unused-bridge-token",
-    bridgePort: 0,
     originPort: 0,
     sharedSecret,
     s3: testS3Config(),
