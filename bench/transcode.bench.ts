@@ -51,8 +51,6 @@ async function main(): Promise<void> {
   const origin = await startOrigin(
     {
       redisUrl: services.redis.url,
-      bridgeToken: "bench-bridge-token",
-      bridgePort: services.bridge.port,
       originPort: 0,
       sharedSecret: SECRET,
       s3: s3Config,
