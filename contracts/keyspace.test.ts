@@ -25,6 +25,8 @@ describe("the keyspace", () => {
     expect(CatalogKeys.video("v1")).toBe("video:v1");
     expect(CatalogKeys.forYou("u1")).toBe("fyp:u1");
     expect(CatalogKeys.trending("eu")).toBe("trending:eu");
+    expect(CatalogKeys.trendingGlobal()).toBe("trending-global");
+    expect(CatalogKeys.newestLive()).toBe("live:newest");
     expect(CatalogKeys.explore("eu")).toBe("explore:eu");
     expect(SeenKeys.seen("u1")).toBe("seen:u1");
     expect(SeenKeys.seenBits("u1", 1)).toBe("seen:u1:1");

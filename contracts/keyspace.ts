@@ -40,11 +40,25 @@ export const CatalogKeys = {
   digest: (sha256: string) => `upload:sha256:${sha256}`,
   /** Sorted set `trending:{region}`: engagement velocity, the fallback's main source. */
   trending: (region: string) => `trending:${region}`,
+  /**
+   * Sorted set `trending-global`: every region's trending summed, the fallback of a region with
+   * none of its own. Not `trending:global`, which would be the trending of a region named global.
+   */
+  trendingGlobal: () => "trending-global",
+  /**
+   * Sorted set `live:newest`: video → when it went live (ms), the newest NEWEST_LIVE_KEPT; the
+   * fallback's last resort, so a feed is never blank while one video is live. Written by the
+   * catalog store in the go-live MULTI.
+   */
+  newestLive: () => "live:newest",
   /** Sorted set `fyp:{user}`: pre-ranked candidates, members per encodeForYouMember. */
   forYou: (userId: string) => `fyp:${userId}`,
   /** Sorted set `explore:{region}`: under-exposed fresh videos for exploration slots. */
   explore: (region: string) => `explore:${region}`,
 } as const;
+
+/** How many of the newest live videos `live:newest` keeps: a page and its refills, with room. */
+export const NEWEST_LIVE_KEPT = 500;
 
 /**
  * What the UserFeed object mirrors for the origin (contracts/seen-filter.ts has the encoding).
@@ -84,6 +98,7 @@ export function featureKeys(prefix: string) {
     notify: () => `${prefix}notify`,
     video: (videoId: string) => prefix + CatalogKeys.video(videoId),
     trending: (region: string) => prefix + CatalogKeys.trending(region),
+    trendingGlobal: () => prefix + CatalogKeys.trendingGlobal(),
     /** Lease `features:lease:{p}`: the one processor reading partition p (PartitionLeases). */
     lease: (partition: number) => `${prefix}features:lease:${partition}`,
     /** Hash partition → last committed stream id, moved in the same script as the aggregates. */

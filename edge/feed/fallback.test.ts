@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CatalogKeys } from "../../contracts/keyspace";
-import { DEAD_URL, rank, seedVideos } from "../../testing/worker-lib/redis.testing";
+import { DEAD_URL, rank, redis, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { loadFallback } from "./fallback";
 
 const ORIGIN = "http://edge.test";
@@ -58,5 +58,48 @@ describe("loadFallback", () => {
     const result = await load("fs", { ...env, UPSTASH_REDIS_REST_URL: DEAD_URL });
     expect(result.source).toBe("stale-edge-cache");
     expect(result.items.map((item) => item.id)).toEqual(items);
+  });
+
+  // `live:newest` is shared with every test of the run that makes a video live: these ids go in
+  // with scores ahead of now, so they are its newest whatever else runs.
+  async function newestAhead(ids: readonly string[]) {
+    const ahead = Date.now() + 10 * 365 * 86_400_000;
+    for (const [i, id] of ids.entries()) {
+      await redis.zadd(CatalogKeys.newestLive(), { score: ahead - i, member: id });
+    }
+  }
+
+  it("serves the newest live videos in a region when no region has trending", async () => {
+    await redis.del(CatalogKeys.trendingGlobal());
+    const newest = await seedVideos("fall-n", 6);
+    await newestAhead(newest);
+    const { items, source } = await load("zn");
+    expect(source).toBe("redis");
+    expect(items.slice(0, 6).map((item) => [item.id, item.reason])).toEqual(
+      newest.map((id) => [id, "fresh"]),
+    );
+  });
+
+  it("serves every region's trending to a region with none of its own, then the newest", async () => {
+    await redis.del(CatalogKeys.trendingGlobal());
+    const global = await seedVideos("fall-g", 5);
+    await rank(CatalogKeys.trendingGlobal(), global);
+    const newest = await seedVideos("fall-gn", 3);
+    await newestAhead(newest);
+    const { items } = await load("zq");
+    expect(items.slice(0, 8).map((item) => [item.id, item.reason])).toEqual([
+      ...global.map((id) => [id, "fallback"]),
+      ...newest.map((id) => [id, "fresh"]),
+    ]);
+  });
+
+  it("puts a region's own trending ahead of the global list", async () => {
+    const own = await seedVideos("fall-o", 3);
+    await rank(CatalogKeys.trending("fo"), own);
+    await redis.del(CatalogKeys.trendingGlobal());
+    const global = await seedVideos("fall-og", 3);
+    await rank(CatalogKeys.trendingGlobal(), global);
+    const { items } = await load("fo");
+    expect(items.map((item) => item.id).slice(0, 6)).toEqual([...own, ...global]);
   });
 });

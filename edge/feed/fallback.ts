@@ -24,7 +24,7 @@ const lastGood = new Map<string, FeedItem[]>();
 const inflight = new Map<string, Promise<FeedItem[]>>();
 
 /**
- * The fallback set for a region: trending plus exploration, hydrated. Cache API first (fresh for
+ * The fallback set for a region (readFallback's chain), hydrated. Cache API first (fresh for
  * 30 s), then Redis (written back to the cache), then any stale copy. `defer` receives the
  * cache write so it runs after the response (ctx.waitUntil).
  */
@@ -71,28 +71,62 @@ export async function loadFallback(
   return remembered ? { items: remembered, source: "isolate" } : { items: [], source: "none" };
 }
 
+/**
+ * The never-blank chain, one pipelined read: the region's trending, then every region's
+ * (`trending-global`) behind it, with exploration slots from the region's explore set, then the
+ * newest live videos. Any region gets a page while one video is live.
+ */
 async function readFallback(redis: Redis, region: string): Promise<FeedItem[]> {
   const pipeline = redis.pipeline();
-  pipeline.zrange<(string | number)[]>(CatalogKeys.trending(region), 0, TRENDING_DEPTH - 1, {
-    rev: true,
-  });
-  pipeline.zrange<(string | number)[]>(CatalogKeys.explore(region), 0, EXPLORE_DEPTH - 1, {
-    rev: true,
-  });
-  const [trending = [], explore = []] = await pipeline.exec<(string | number)[][]>();
-  const top = trending.slice(0, TRENDING_TOP).map(String);
-  const exploration = (explore.length > 0 ? explore : trending.slice(TRENDING_TOP)).map(String);
+  const top = (key: string, depth: number) =>
+    pipeline.zrange<(string | number)[]>(key, 0, depth - 1, { rev: true });
+  top(CatalogKeys.trending(region), TRENDING_DEPTH);
+  top(CatalogKeys.explore(region), EXPLORE_DEPTH);
+  top(CatalogKeys.trendingGlobal(), TRENDING_TOP);
+  top(CatalogKeys.newestLive(), EXPLORE_DEPTH);
+  const [trending = [], explore = [], global = [], newest = []] =
+    await pipeline.exec<(string | number)[][]>();
+  return hydrateCandidates(
+    redis,
+    fallbackOrder({
+      trending: trending.map(String),
+      explore: explore.map(String),
+      global: global.map(String),
+      newest: newest.map(String),
+    }),
+  );
+}
+
+export interface FallbackSources {
+  trending: readonly string[];
+  explore: readonly string[];
+  global: readonly string[];
+  newest: readonly string[];
+}
+
+/**
+ * The fallback's order: trending (the region's top, then the global top) with every 4th slot from
+ * exploration (the region's explore set, else its trending tail), then the newest live videos.
+ */
+export function fallbackOrder(sources: FallbackSources): Candidate[] {
+  const { trending, explore, global, newest } = sources;
+  const top = [...trending.slice(0, TRENDING_TOP), ...global];
+  const trendingSet = new Set(top);
+  const exploration = explore.length > 0 ? explore : trending.slice(TRENDING_TOP);
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
+  const add = (id: string | undefined, reason: Candidate["reason"]) => {
+    if (id === undefined || seen.has(id)) return;
+    seen.add(id);
+    candidates.push({ id, reason });
+  };
   let t = 0;
   let e = 0;
   while (t < top.length || e < exploration.length) {
     const slot = candidates.length % EXPLORATION_EVERY === EXPLORATION_EVERY - 1;
     const id = slot && e < exploration.length ? exploration[e++] : (top[t++] ?? exploration[e++]);
-    if (id === undefined || seen.has(id)) continue;
-    seen.add(id);
-    const reason = top.includes(id) ? "fallback" : "exploration";
-    candidates.push({ id, reason });
+    add(id, id !== undefined && trendingSet.has(id) ? "fallback" : "exploration");
   }
-  return hydrateCandidates(redis, candidates);
+  for (const id of newest) add(id, "fresh");
+  return candidates;
 }

@@ -84,6 +84,23 @@ describe("GET /v1/feed when candidates are missing or dependencies are down", ()
     expect(ids.size).toBe(16);
   });
 
+  it("answers a viewer in a region nothing was ever seeded for with full pages", async () => {
+    // Was 503 "no videos available": only seeded regions had a fallback.
+    const newest = await seedVideos("newest-zz", 20);
+    const ahead = Date.now() + 10 * 365 * 86_400_000;
+    for (const [i, id] of newest.entries()) {
+      await redis.zadd(CatalogKeys.newestLive(), { score: ahead - i, member: id });
+    }
+    const token = await tokenFor("u-zz", "zz");
+    const first = await getFeed(token);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(8);
+    const next = await getFeed(token, `?cursor=${first.body.next_cursor}`);
+    expect(next.status).toBe(200);
+    const ids = new Set([...first.body.items, ...next.body.items].map((item) => item.id));
+    expect(ids.size).toBe(16);
+  });
+
   it("tops a short ranked buffer up with fallback videos", async () => {
     await rank(CatalogKeys.trending("fc"), await seedVideos("trend-fc", 40));
     await rank(CatalogKeys.forYou("u-short"), await seedVideos("short", 3));

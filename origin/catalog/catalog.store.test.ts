@@ -44,6 +44,9 @@ describe("catalog store", () => {
     const live = await catalog.get(id);
     expect(live).toMatchObject({ status: "live", progress: 100, duration_ms: 5000, renditions });
     expect(await catalog.creatorVideos(creator)).toEqual([id]);
+    // Among the newest live videos, the fallback's last resort (shared by the run: by score).
+    const wentLive = Number(await redis.zscore(CatalogKeys.newestLive(), id));
+    expect(Math.abs(Date.now() - wentLive)).toBeLessThan(60_000);
     const embedding = await redis.hget(CatalogKeys.video(id), "embedding");
     expect(decodeEmbedding(embedding ?? "")).toHaveLength(64);
     const published = await redis.xrange(events, "-", "+");
@@ -60,6 +63,8 @@ describe("catalog store", () => {
       "created_at",
       live?.created_at,
     ]);
+    await catalog.remove(id);
+    expect(await redis.zscore(CatalogKeys.newestLive(), id)).toBeNull();
   });
 
   it("gives a digest to the first video only, and frees it on release", async () => {

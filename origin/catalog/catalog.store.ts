@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import * as v from "valibot";
-import { CatalogKeys, UploadStreams } from "../../contracts/keyspace";
+import { CatalogKeys, NEWEST_LIVE_KEPT, UploadStreams } from "../../contracts/keyspace";
 import type { UploadEvent } from "../../contracts/upload.schema";
 import {
   type Rendition,
@@ -133,12 +133,12 @@ export class CatalogStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.del(CatalogKeys.video(id));
+    await this.redis.multi().del(CatalogKeys.video(id)).zrem(CatalogKeys.newestLive(), id).exec();
   }
 
   /**
-   * Publishes a video: media fields, `live`, the content embedding, the creator's list and the
-   * `upload-events` message in one MULTI, so no reader sees a live video without its event.
+   * Publishes a video: media fields, `live`, the content embedding, the creator's list, the
+   * newest-live set and the `upload-events` message in one MULTI, so no reader sees a live video without its event.
    */
   async markLive(id: string, media: LiveMedia): Promise<UploadEvent> {
     const entry = await this.get(id);
@@ -166,6 +166,8 @@ export class CatalogStore {
       .hdel(CatalogKeys.video(id), "reason")
       .lrem(CatalogKeys.creatorVideos(entry.creator_id), 0, id)
       .lpush(CatalogKeys.creatorVideos(entry.creator_id), id)
+      .zadd(CatalogKeys.newestLive(), Date.now(), id)
+      .zremrangebyrank(CatalogKeys.newestLive(), 0, -(NEWEST_LIVE_KEPT + 1))
       .xadd(this.eventsStream, "*", ...Object.entries(event).flat())
       .exec();
     return event;

@@ -231,6 +231,10 @@ describe("feature processor", () => {
     }
     expect(botted).toBe(20);
     expect(await redis.zrange(keys.trending("us"), 0, -1)).toEqual(["elsewhere"]);
+    // A region with no trending of its own is shown every region's, summed.
+    const global = await redis.zrevrange(keys.trendingGlobal(), 0, -1);
+    expect(global[0]).toBe("hot");
+    expect(global).toContain("elsewhere");
     // Counters still count the bot's events: only trending ignores flagged sessions.
     expect((await readVideoTotals(redis, keys, "botted")).shares).toBe(50);
   });

@@ -8,7 +8,7 @@ const VELOCITY_TAU_MS = 10 * 60_000;
 
 /**
  * Recomputes `trending:{region}` as engagement velocity: points per minute over the last half
- * hour, each minute decayed by its age. A lock shared by every processor keeps it to at most
+ * hour, each minute decayed by its age, then `trending-global` as their sum. A lock shared by every processor keeps it to at most
  * one recomputation per interval. ZUNIONSTORE replaces the set atomically; readers never see
  * it half built.
  */
@@ -26,7 +26,8 @@ export async function refreshTrending(
     (_, i) => current - i * TRENDING_BUCKET_MS,
   );
   const weights = buckets.map((start) => Math.exp(-(now - start) / VELOCITY_TAU_MS));
-  for (const region of await redis.smembers(keys.trendingRegions())) {
+  const regions = await redis.smembers(keys.trendingRegions());
+  for (const region of regions) {
     const destination = keys.trending(region);
     await redis
       .multi()
@@ -38,6 +39,14 @@ export async function refreshTrending(
         ...weights,
       )
       .zremrangebyrank(destination, 0, -(TRENDING_SIZE + 1))
+      .exec();
+  }
+  if (regions.length > 0) {
+    // Velocity summed over regions: what a region with no trending of its own is shown.
+    await redis
+      .multi()
+      .zunionstore(keys.trendingGlobal(), regions.length, ...regions.map(keys.trending))
+      .zremrangebyrank(keys.trendingGlobal(), 0, -(TRENDING_SIZE + 1))
       .exec();
   }
   return true;
