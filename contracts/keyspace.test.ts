@@ -21,7 +21,7 @@ import {
 describe("the keyspace", () => {
   it("spells the keys the edge shares with the origin without any prefix", () => {
     expect(EventKeys.stream(3)).toBe("ev:3");
-    expect(EventKeys.dedupe("s1", "e1")).toBe("evid:s1:e1");
+    expect(EventKeys.dedupe("u1", "e1")).toBe("evid:u1:e1");
     expect(CatalogKeys.video("v1")).toBe("video:v1");
     expect(CatalogKeys.forYou("u1")).toBe("fyp:u1");
     expect(CatalogKeys.trending("eu")).toBe("trending:eu");
@@ -68,6 +68,7 @@ describe("the keyspace", () => {
     expect(UploadLockKeys.lock("originals/v1")).toBe("upload-lock:originals/v1");
     expect(UploadLockKeys.releaseRequests).toBe("upload-lock:release-requests");
     expect(EventKeys.rateLimitPrefix).toBe("rl:events");
+    expect(EventKeys.userRateLimitPrefix).toBe("rl:events:user");
   });
 
   it("prefixes a test run's origin keys but never what the edge also reads", () => {

@@ -19,10 +19,15 @@
 export const EventKeys = {
   /** Stream `ev:{p}`, p = hash(user) mod EVENT_PARTITIONS, so one user's events stay in order. */
   stream: (partition: number) => `ev:${partition}`,
-  /** `evid:{session}:{event}`: SET NX by the edge, so a retried batch appends each event once. */
-  dedupe: (sessionId: string, eventId: string) => `evid:${sessionId}:${eventId}`,
+  /**
+   * `evid:{user}:{event}`: SET NX by the edge, so a retried batch appends each event once, from
+   * whichever of the user's sessions it is replayed (clients prefix their ids per page load).
+   */
+  dedupe: (userId: string, eventId: string) => `evid:${userId}:${eventId}`,
   /** @upstash/ratelimit's prefix for event batches per session; the edge alone reads and writes. */
   rateLimitPrefix: "rl:events",
+  /** The same per user, over all their sessions: minting sessions buys no extra budget. */
+  userRateLimitPrefix: "rl:events:user",
 } as const;
 
 /**

@@ -82,9 +82,23 @@ describe("POST /v1/events", () => {
     const within = await post(token, { events: [again, again, play()] });
     expect(await within.json()).toMatchObject({ accepted: 2, duplicates: 1 });
     expect(await storedFor(userId, sessionId)).toHaveLength(5);
-    // Another session of the same user may reuse a client id: dedupe is per session.
-    const other = await login(userId);
-    expect(await (await post(other.token, batch)).json()).toMatchObject({ accepted: 3 });
+  });
+
+  it("counts one user's batch once when it is replayed from 5 sessions", async () => {
+    // Was accepted again from every new session: dedupe was keyed by session.
+    const { userId, token } = await login();
+    const batch = { events: [play("v-replayed"), play("v-replayed")] };
+    expect(await (await post(token, batch)).json()).toMatchObject({ accepted: 2, duplicates: 0 });
+    for (let i = 0; i < 4; i++) {
+      const replay = await login(userId);
+      expect(await (await post(replay.token, batch)).json()).toMatchObject({
+        accepted: 0,
+        duplicates: 2,
+      });
+    }
+    // Another user's ids are theirs: the same client id counts for them.
+    const someoneElse = await login();
+    expect(await (await post(someoneElse.token, batch)).json()).toMatchObject({ accepted: 2 });
   });
 
   it("samples sub-second watches with weight 1/rate and always keeps strong signals", async () => {
@@ -179,5 +193,30 @@ describe("POST /v1/events", () => {
     );
     const otherSession = await login();
     expect((await post(otherSession.token, { events: [play()] }, send)).status).toBe(202);
+  });
+
+  it("caps a user's batches over all their sessions, so minting sessions buys nothing", async () => {
+    const app = createApp();
+    const tight = { ...env, EVENTS_RATE_LIMIT: "2" };
+    const send = (input: RequestInfo | URL, init?: RequestInit) =>
+      Promise.resolve(app.request(input as string, init, tight));
+    const { userId } = await login();
+    const statuses = [];
+    // Two batches per session, a new session each time: the user's budget is 2 sessions' worth.
+    for (let s = 0; s < 3; s++) {
+      const { token } = await login(userId);
+      for (let i = 0; i < 2; i++) {
+        statuses.push((await post(token, { events: [play()] }, send)).status);
+      }
+    }
+    expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
+    const { token } = await login(userId);
+    const limited = await post(token, { events: [play()] }, send);
+    expect(((await limited.json()) as { error: { message: string } }).error.message).toBe(
+      "too many event batches for this user",
+    );
+    // Another user is not affected.
+    const other = await login();
+    expect((await post(other.token, { events: [play()] }, send)).status).toBe(202);
   });
 });

@@ -52,10 +52,10 @@ function rejection(index: number, issues: readonly v.BaseIssue<unknown>[]): Reje
   };
 }
 
-// Decided by a hash of (session, event id), not by chance, so a retried event meets the same
+// Decided by a hash of (user, event id), not by chance, so a retried event meets the same
 // fate and the duplicate check stays meaningful.
 function keptBySampling(source: EventSource, event: ClientEvent, rate: number): boolean {
-  return hash32(`${source.sessionId}:${event.id}`) / 0x1_0000_0000 < rate;
+  return hash32(`${source.userId}:${event.id}`) / 0x1_0000_0000 < rate;
 }
 
 /**
@@ -115,10 +115,7 @@ async function append(
 ): Promise<number[]> {
   const prefix = options.keyPrefix ?? "";
   const stream = prefix + EventKeys.stream(partitionOf(source.userId, options.partitions));
-  const keys = [
-    stream,
-    ...kept.map((s) => prefix + EventKeys.dedupe(source.sessionId, s.event.id)),
-  ];
+  const keys = [stream, ...kept.map((s) => prefix + EventKeys.dedupe(source.userId, s.event.id))];
   const args = [
     String(options.maxLen ?? DEFAULT_MAX_LEN),
     String(options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_S),

@@ -15,10 +15,12 @@ async function load(region: string, bindings: Env = env) {
 
 describe("loadFallback", () => {
   it("reads trending from Redis once, then from the edge cache", async () => {
-    await rank(CatalogKeys.trending("fa"), await seedVideos("fall-a", 12));
+    const own = await seedVideos("fall-a", 12);
+    await rank(CatalogKeys.trending("fa"), own);
     const first = await load("fa");
     expect(first.source).toBe("redis");
-    expect(first.items).toHaveLength(12);
+    // The run's other tests fill trending-global and live:newest, which follow the region's own.
+    expect(first.items.slice(0, 12).map((item) => item.id)).toEqual(own);
     // Every 4th slot is exploration; with 12 trending videos it comes from trending's tail.
     expect(first.items.map((item) => item.reason).slice(0, 4)).toEqual([
       "fallback",

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { FallbackCause, FeedItem, FeedReason } from "../../contracts/feed.schema";
 import { type EdgeClient, EdgeError } from "./edge.client";
 import { EventBatcher, type EventCounts, emptyCounts, type Report } from "./event.batcher";
@@ -105,7 +106,8 @@ export class SimulatedViewer {
     this.batcher = new EventBatcher({
       post: (events) => this.o.client.postEvents(this.token, events),
       renewSession: () => this.signIn(),
-      idPrefix: `v${o.index}`,
+      // Dedupe is per user for an hour: a restarted crowd's viewer must not reuse its ids.
+      idPrefix: `v${o.index}-${randomUUID().slice(0, 8)}`,
       counts: this.stats.events,
       rejections: this.stats.rejections,
     });

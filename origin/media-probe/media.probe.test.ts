@@ -27,6 +27,17 @@ describe("probeMedia", () => {
     });
   });
 
+  it("rejects a file that is not a video without naming the server's copy of it", async () => {
+    const text = join(dir, "notes.mp4");
+    await writeFile(text, "this is not a video at all\n".repeat(100));
+    const error = await probeMedia(text, tools).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaRejection);
+    const { message } = error as Error;
+    expect(message).toMatch(/^not a video file that can be read/);
+    expect(message).not.toContain(dir);
+    expect(message).not.toContain("/tmp");
+  });
+
   it("rejects a truncated mp4 whose index still claims the full length", async () => {
     const bytes = await readFile(clip);
     const cut = join(dir, "cut.mp4");

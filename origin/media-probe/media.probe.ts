@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { lastErrorLine, runTool } from "./tool.runner";
+import { reasonFrom, runTool } from "./tool.runner";
 
 export interface MediaTools {
   ffmpegPath: string;
@@ -76,7 +76,7 @@ export async function probeMedia(
     path,
   ]);
   if (result.code !== 0) {
-    throw new MediaRejection(`not a video file that can be read (${lastErrorLine(result.stderr)})`);
+    throw new MediaRejection(`not a video file that can be read (${reasonFrom(result.stderr)})`);
   }
   const parsed = v.safeParse(ProbeSchema, JSON.parse(result.stdout || "{}"));
   if (!parsed.success) throw new MediaRejection("not a video file that can be read");
@@ -160,7 +160,7 @@ async function decodeFrames(path: string, start: number, tools: MediaTools): Pro
   );
   if (result.code !== 0 || frames === 0) {
     const where = start === 0 ? "start" : "end";
-    const detail = result.code !== 0 ? ` (${lastErrorLine(result.stderr)})` : "";
+    const detail = result.code !== 0 ? ` (${reasonFrom(result.stderr)})` : "";
     throw new MediaRejection(
       `the video cannot be decoded near its ${where}; the file may be truncated or corrupt${detail}`,
     );

@@ -46,3 +46,11 @@ export function lastErrorLine(stderr: string): string {
     .filter(Boolean);
   return (lines.at(-1) ?? "no output").replace(/^\[[^\]]+\]\s*/, "").slice(0, 200);
 }
+
+/**
+ * lastErrorLine for a reason a user reads (a rejection, a failed upload's status): ffmpeg and
+ * ffprobe name their input, and that is the server's temporary copy, not the user's file.
+ */
+export function reasonFrom(stderr: string): string {
+  return lastErrorLine(stderr).replace(/(^|[\s'"(])\/[^\s'":,)]+/g, "$1the file");
+}

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import type { MediaInfo, MediaTools } from "../media-probe/media.probe";
-import { lastErrorLine, runTool } from "../media-probe/tool.runner";
+import { reasonFrom, runTool } from "../media-probe/tool.runner";
 import {
   avc1Codec,
   ladderArgs,
@@ -68,7 +68,7 @@ export async function transcodeToHls(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   if (result.code !== 0) {
-    throw new Error(`ffmpeg ladder failed: ${lastErrorLine(result.stderr)}`);
+    throw new Error(`ffmpeg ladder failed: ${reasonFrom(result.stderr)}`);
   }
   await Promise.all(
     stills.map((s) =>

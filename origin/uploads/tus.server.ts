@@ -93,6 +93,10 @@ export function createTusServer(options: UploadsOptions): Server {
           "Upload-Length: required (deferred length is not supported)",
         );
       }
+      if (upload.size === 0) {
+        // Before the catalog entry: an empty file would otherwise finish at once and fail in S3.
+        throw reject(400, ErrorCode.InvalidField, "Upload-Length: the file is empty");
+      }
       if (upload.size > options.maxBytes) {
         throw reject(
           413,

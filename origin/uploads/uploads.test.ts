@@ -267,6 +267,16 @@ describe("content path: tus upload → transcode → catalog", () => {
     });
   });
 
+  it("refuses an empty file with 400 naming Upload-Length", async () => {
+    // Was a 500 with an S3 message and a catalog entry stuck at `uploading`.
+    const error = await createUpload(tus, 0, { caption: "empty" }).catch((e) => e);
+    expect(error).toBeInstanceOf(TusError);
+    expect(error.status).toBe(400);
+    expect(JSON.parse(error.body)).toEqual({
+      error: { code: "REQUEST.INVALID_FIELD", message: "Upload-Length: the file is empty" },
+    });
+  });
+
   it("refuses calls without the edge's secret or a user", async () => {
     const noSecret = await fetch(tus.endpoint, {
       method: "POST",
