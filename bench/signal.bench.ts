@@ -157,6 +157,14 @@ async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Prom
   const worker = processor(redisUrl, prefix);
   await worker.start();
   const options = { sampleRate: 0.1, partitions: PARTITIONS, keyPrefix: prefix };
+  // The edge appends only events of live videos no longer than the catalog says.
+  const live = (pipeline: ReturnType<Redis["pipeline"]>, video: string) =>
+    pipeline.hset(keys.video(video), { status: "live", duration_ms: 15_000 });
+  for (let start = 0; start < 20_000; start += 5_000) {
+    const pipeline = redis.pipeline();
+    for (let i = start; i < start + 5_000; i++) live(pipeline, `v${i}`);
+    await pipeline.exec();
+  }
   const ends = Date.now() + FRESHNESS_SECONDS * 1000;
   let n = 0;
   // Background load: one 50-event batch per user every tick, LOAD_PER_SECOND events in all.
@@ -186,6 +194,7 @@ async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Prom
       sessionId: `prober${probe % 50}-s`,
       region: "eu",
     };
+    await live(redis.pipeline(), video).exec();
     await ingestBatch(
       upstash,
       user,

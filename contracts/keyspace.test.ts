@@ -22,6 +22,8 @@ describe("the keyspace", () => {
   it("spells the keys the edge shares with the origin without any prefix", () => {
     expect(EventKeys.stream(3)).toBe("ev:3");
     expect(EventKeys.dedupe("u1", "e1")).toBe("evid:u1:e1");
+    expect(EventKeys.likes("u1")).toBe("liked:u1");
+    expect(EventKeys.follows("u1")).toBe("following:u1");
     expect(CatalogKeys.video("v1")).toBe("video:v1");
     expect(CatalogKeys.forYou("u1")).toBe("fyp:u1");
     expect(CatalogKeys.trending("eu")).toBe("trending:eu");

@@ -24,6 +24,12 @@ export const EventKeys = {
    * whichever of the user's sessions it is replayed (clients prefix their ids per page load).
    */
   dedupe: (userId: string, eventId: string) => `evid:${userId}:${eventId}`,
+  /**
+   * Set `liked:{user}`: the videos the user likes now, and `following:{user}`: the creators they
+   * follow. The append script's count-once check: a like of a liked video appends nothing.
+   */
+  likes: (userId: string) => `liked:${userId}`,
+  follows: (userId: string) => `following:${userId}`,
   /** @upstash/ratelimit's prefix for event batches per session; the edge alone reads and writes. */
   rateLimitPrefix: "rl:events",
   /** The same per user, over all their sessions: minting sessions buys no extra budget. */
@@ -121,8 +127,13 @@ export function featureKeys(prefix: string) {
     recent: (userId: string) => `${prefix}recent:${userId}`,
     /** Sorted set `follows:{user}`: creator → when followed (ms), the social rail's source. */
     follows: (userId: string) => `${prefix}follows:${userId}`,
-    /** Hash `tr:{region}:{bucket start}`: one minute of engagement points per video. */
+    /** Sorted set `tr:{region}:{bucket start}`: one minute of engagement points per video. */
     trendingBucket: (region: string, start: number) => `${prefix}tr:${region}:${start}`,
+    /**
+     * `tcap:{user}:{video}`: the trending points the user gave the video in the current window
+     * (origin/features/batch-ops.ts, TRENDING_USER_CAP); expires with the window.
+     */
+    trendingCap: (userId: string, videoId: string) => `${prefix}tcap:${userId}:${videoId}`,
     /** Set of every region with trending buckets: where `trending:{region}` is recomputed. */
     trendingRegions: () => `${prefix}trending:regions`,
     /** Lock `trending:lock`: one trending recomputation at a time across processors. */

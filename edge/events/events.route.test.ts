@@ -1,11 +1,10 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { partitionOf, type StoredEvent } from "../../contracts/event.schema";
-import { EventKeys } from "../../contracts/keyspace";
-import { redisFromEnv } from "../../worker-lib/redis.client";
+import { CatalogKeys, EventKeys } from "../../contracts/keyspace";
+import { redis, seedCatalog } from "../../testing/worker-lib/redis.testing";
 import { createApp } from "../app";
 
-const redis = redisFromEnv(env);
 const partitions = Number(env.EVENT_PARTITIONS);
 
 async function login(userId = `u-${crypto.randomUUID().slice(0, 8)}`) {
@@ -40,7 +39,15 @@ async function storedFor(userId: string, sessionId: string): Promise<StoredEvent
     .filter((stored) => stored.session_id === sessionId);
 }
 
+const VIDEOS = ["v1", "v2", "v-replayed"];
+/** seedCatalog gives the i-th video 15,000 + i ms. */
+const V1_DURATION_MS = 15_000;
+
 describe("POST /v1/events", () => {
+  beforeAll(async () => {
+    await seedCatalog(VIDEOS);
+  });
+
   it("accepts the valid events of a partly bad batch and names each rejected field", async () => {
     const { userId, token, sessionId } = await login();
     const response = await post(token, {
@@ -218,5 +225,97 @@ describe("POST /v1/events", () => {
     // Another user is not affected.
     const other = await login();
     expect((await post(other.token, { events: [play()] }, send)).status).toBe(202);
+  });
+
+  it("counts 100 distinct-id likes of one video as one like; unlike, then like, once more", async () => {
+    // Was: 100 likes with distinct ids from one user → likes 102.
+    const { userId, token, sessionId } = await login();
+    const like = (i: number) => ({ id: `like-${i}`, type: "like", video_id: "v1", ts: i });
+    const likes = Array.from({ length: 100 }, (_, i) => like(i));
+    expect(await (await post(token, { events: likes })).json()).toMatchObject({
+      accepted: 1,
+      duplicates: 99,
+    });
+    // A second session of the same user shares the state.
+    const other = await login(userId);
+    expect(await (await post(other.token, { events: [like(200)] })).json()).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+    const unlike = (i: number) => ({ id: `unlike-${i}`, type: "unlike", video_id: "v1", ts: i });
+    const toggled = await post(token, { events: [unlike(1), unlike(2), like(300), like(301)] });
+    expect(await toggled.json()).toMatchObject({ accepted: 2, duplicates: 2 });
+    const follow = (i: number) => ({
+      id: `follow-${i}`,
+      type: "follow",
+      video_id: "v1",
+      ts: i,
+      creator_id: "c-followed",
+    });
+    expect(await (await post(token, { events: [follow(1), follow(2)] })).json()).toMatchObject({
+      accepted: 1,
+      duplicates: 1,
+    });
+    const stored = await storedFor(userId, sessionId);
+    expect(stored.map((s) => s.event.id)).toEqual(["like-0", "unlike-1", "like-300", "follow-1"]);
+    expect(await redis.sismember(EventKeys.likes(userId), "v1")).toBe(1);
+  });
+
+  it("rejects, per event and naming the video, events of videos that are not live", async () => {
+    // Was: events for a video id that does not exist were counted.
+    await seedCatalog(["v-processing"]);
+    await redis.hset(CatalogKeys.video("v-processing"), { status: "processing" });
+    const { userId, token, sessionId } = await login();
+    const response = await post(token, {
+      events: [play("v-missing"), play("v1"), play("v-processing")],
+    });
+    expect(await response.json()).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 0, field: "video_id", reason: "video v-missing is not live" },
+        { index: 2, field: "video_id", reason: "video v-processing is not live" },
+      ],
+    });
+    expect((await storedFor(userId, sessionId)).map((s) => s.event.video_id)).toEqual(["v1"]);
+    // A rejected event claimed no dedupe key: once the video is live, its retry counts.
+    const retry = { ...play("v-processing"), id: "retry-when-live" };
+    expect(await (await post(token, { events: [retry] })).json()).toMatchObject({ accepted: 0 });
+    await redis.hset(CatalogKeys.video("v-processing"), { status: "live" });
+    expect(await (await post(token, { events: [retry] })).json()).toMatchObject({ accepted: 1 });
+  });
+
+  it("rejects watch times and positions past the video's end, with 2 s of slack", async () => {
+    // Was: progress with watch_ms 3600000 on a short video was accepted.
+    const { token } = await login();
+    const bound = V1_DURATION_MS + 2_000;
+    const progress = (id: string, watch: number, position: number) => ({
+      id,
+      type: "progress",
+      video_id: "v1",
+      ts: 1,
+      watch_ms: watch,
+      position_ms: position,
+      duration_ms: V1_DURATION_MS,
+    });
+    const response = await post(token, {
+      events: [
+        progress("hour", 3_600_000, 1_000),
+        progress("within-slack", bound, V1_DURATION_MS),
+        progress("past-end", 1_000, bound + 1),
+        { id: "long-skip", type: "skip", video_id: "v1", ts: 1, watch_ms: 60_000 },
+      ],
+    });
+    expect(await response.json()).toMatchObject({
+      accepted: 1,
+      rejected: [
+        {
+          index: 0,
+          field: "watch_ms",
+          reason: `must be ≤ ${bound} (the video's duration plus 2000 ms)`,
+        },
+        { index: 2, field: "position_ms", reason: expect.stringContaining(String(bound)) },
+        { index: 3, field: "watch_ms", reason: expect.stringContaining(String(bound)) },
+      ],
+    });
   });
 });

@@ -10,8 +10,8 @@ import {
   type StoredEvent,
 } from "../../contracts/event.schema";
 import { hash32 } from "../../contracts/hash";
-import { EventKeys } from "../../contracts/keyspace";
-import { APPEND_EVENTS_LUA } from "./append-events.lua";
+import { CatalogKeys, EventKeys } from "../../contracts/keyspace";
+import { APPEND_EVENTS_LUA, APPEND_RESULT } from "./append-events.lua";
 
 export interface EventSource {
   userId: string;
@@ -42,6 +42,11 @@ export interface IngestResult {
 
 const DEFAULT_MAX_LEN = 1_000_000;
 const DEFAULT_DEDUPE_TTL_S = 3_600;
+/**
+ * How far past the catalog's duration a watch, position or player duration may go: players
+ * report time in steps of up to a second, and a report can straddle the loop back to the start.
+ */
+export const DURATION_SLACK_MS = 2_000;
 
 function rejection(index: number, issues: readonly v.BaseIssue<unknown>[]): RejectedEvent {
   const issue = issues[0];
@@ -60,7 +65,9 @@ function keptBySampling(source: EventSource, event: ClientEvent, rate: number): 
 
 /**
  * The signal path's edge half: validates each event on its own, sheds low-value events by
- * sampling, then drops retries and appends the rest to the user's partition in one round trip.
+ * sampling, then, in one round trip, rejects events of videos that are not live or with times
+ * past the video's end, drops retries and likes/follows that change nothing, and appends the rest
+ * to the user's partition.
  */
 export async function ingestBatch(
   redis: Redis,
@@ -72,6 +79,7 @@ export async function ingestBatch(
   const weight = 1 / options.sampleRate;
   const rejected: RejectedEvent[] = [];
   const kept: StoredEvent[] = [];
+  const keptAt: number[] = [];
   const sampledOutEvents: ClientEvent[] = [];
   events.forEach((raw, index) => {
     const parsed = v.safeParse(ClientEventSchema, raw);
@@ -85,6 +93,7 @@ export async function ingestBatch(
       sampledOutEvents.push(event);
       return;
     }
+    keptAt.push(index);
     kept.push({
       event,
       user_id: source.userId,
@@ -94,17 +103,69 @@ export async function ingestBatch(
       weight: lowValue ? weight : 1,
     });
   });
-  const appended = kept.length === 0 ? [] : await append(redis, source, kept, options);
-  const accepted = kept.filter((_, i) => appended[i] === 1);
+  const results = kept.length === 0 ? [] : await append(redis, source, kept, options);
+  const accepted: StoredEvent[] = [];
+  let duplicates = 0;
+  kept.forEach((stored, i) => {
+    const code = results[2 * i];
+    if (code === APPEND_RESULT.appended) accepted.push(stored);
+    else if (code === APPEND_RESULT.duplicate || code === APPEND_RESULT.unchanged) duplicates++;
+    else rejected.push(catalogRejection(keptAt[i]!, stored.event, code, results[2 * i + 1]));
+  });
+  rejected.sort((a, b) => a.index - b.index);
   return {
     accepted,
-    duplicates: kept.length - accepted.length,
+    duplicates,
     sampledOut: sampledOutEvents.length,
     rejected,
     suppressing: [...accepted.map((stored) => stored.event), ...sampledOutEvents].filter(
       isSuppressing,
     ),
   };
+}
+
+/** Why the catalog check refused an event: the video is not live, or a time runs past its end. */
+function catalogRejection(
+  index: number,
+  event: ClientEvent,
+  code: number | undefined,
+  bound: number | undefined,
+): RejectedEvent {
+  if (code === APPEND_RESULT.tooLong) {
+    const field = timeFields(event).find(([, ms]) => ms > (bound ?? 0))?.[0] ?? "watch_ms";
+    return {
+      index,
+      field,
+      reason: `must be ≤ ${bound} (the video's duration plus ${DURATION_SLACK_MS} ms)`,
+    };
+  }
+  return { index, field: "video_id", reason: `video ${event.video_id} is not live` };
+}
+
+function timeFields(event: ClientEvent): [string, number][] {
+  if (event.type === "progress") {
+    return [
+      ["watch_ms", event.watch_ms],
+      ["position_ms", event.position_ms],
+      ["duration_ms", event.duration_ms],
+    ];
+  }
+  if (event.type === "skip" && event.watch_ms !== undefined) return [["watch_ms", event.watch_ms]];
+  return [];
+}
+
+/** The like/follow state an event changes, for the script's count-once check. */
+function stateChange(event: ClientEvent): [op: string, member: string] {
+  switch (event.type) {
+    case "like":
+    case "unlike":
+      return [event.type, event.video_id];
+    case "follow":
+    case "unfollow":
+      return [event.type, event.creator_id];
+    default:
+      return ["-", ""];
+  }
 }
 
 async function append(
@@ -115,11 +176,24 @@ async function append(
 ): Promise<number[]> {
   const prefix = options.keyPrefix ?? "";
   const stream = prefix + EventKeys.stream(partitionOf(source.userId, options.partitions));
-  const keys = [stream, ...kept.map((s) => prefix + EventKeys.dedupe(source.userId, s.event.id))];
+  const keys = [
+    stream,
+    prefix + EventKeys.likes(source.userId),
+    prefix + EventKeys.follows(source.userId),
+    ...kept.flatMap((s) => [
+      prefix + EventKeys.dedupe(source.userId, s.event.id),
+      prefix + CatalogKeys.video(s.event.video_id),
+    ]),
+  ];
   const args = [
     String(options.maxLen ?? DEFAULT_MAX_LEN),
     String(options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_S),
-    ...kept.map((stored) => JSON.stringify(stored)),
+    String(DURATION_SLACK_MS),
+    ...kept.flatMap((stored) => [
+      ...stateChange(stored.event),
+      String(Math.max(-1, ...timeFields(stored.event).map(([, ms]) => ms))),
+      JSON.stringify(stored),
+    ]),
   ];
   return redis.createScript<number[]>(APPEND_EVENTS_LUA).exec(keys, args);
 }

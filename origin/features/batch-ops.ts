@@ -45,6 +45,13 @@ const INTEREST_TAU_MS = INTEREST_HALF_LIFE_MS / Math.LN2;
 const INTEREST_MAX_MEMBERS = 200;
 const SPAM_FLAG_TTL_S = 24 * 3600;
 const TRENDING_TTL_S = Math.ceil(((TRENDING_LOOKBACK_BUCKETS + 2) * TRENDING_BUCKET_MS) / 1000);
+/**
+ * The most trending points one user gives one video per window of trending's lookback: a full
+ * engagement (play, complete, replay, like, share and follow are 17) fits, a farm of replays from
+ * one account does not, so trending measures how many people engage, not how hard one does.
+ */
+export const TRENDING_USER_CAP = 20;
+const TRENDING_CAP_TTL_S = (TRENDING_LOOKBACK_BUCKETS * TRENDING_BUCKET_MS) / 1000;
 
 /**
  * Each window's bucket is a whole number of the first window's buckets, so one delta per
@@ -106,8 +113,8 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   const { keys } = context;
   const videos = new Map<string, VideoSums>();
   let newestAt = 0;
-  /** Trending bucket key → video → points. */
-  const trending = new Map<string, Map<string, number>>();
+  /** Trending bucket key → user's cap key for the video → [video, points]. */
+  const trending = new Map<string, Map<string, [string, number]>>();
   const regions = new Set<string>();
   const interest = new Map<string, { now: number; events: StoredEvent[] }>();
   const sequences = new UserSequences();
@@ -135,7 +142,10 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
         members = new Map();
         trending.set(key, members);
       }
-      addTo(members, videoId, points * stored.weight);
+      const capKey = keys.trendingCap(stored.user_id, videoId);
+      const sum = members.get(capKey) ?? [videoId, 0];
+      sum[1] += points * stored.weight;
+      members.set(capKey, sum);
       regions.add(stored.region);
     }
     if (INTEREST_POINTS[stored.event.type] !== undefined) {
@@ -149,7 +159,8 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
   const ops: Op[] = [];
   for (const [videoId, video] of videos) ops.push(...video.ops(videoId));
   for (const [key, members] of trending) {
-    ops.push(["z", key, TRENDING_TTL_S, [...members].flat()]);
+    const deltas = [...members].flatMap(([capKey, [video, points]]) => [capKey, video, points]);
+    ops.push(["t", key, TRENDING_TTL_S, TRENDING_CAP_TTL_S, TRENDING_USER_CAP, deltas]);
   }
   for (const region of regions) ops.push(["s", keys.trendingRegions(), region]);
   for (const [userId, { now, events }] of interest) {

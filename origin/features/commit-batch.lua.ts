@@ -24,7 +24,9 @@ import { MILESTONES, VIDEO_COUNTERS } from "./video-metrics";
  *   (crossing a view milestone puts one message on notify) and to the bucket of every window
  *   that holds `start`, unless that bucket was out of its window already at the batch's newest
  *   time; the buckets that age out are dropped;
- * - `z key seconds 2n (member delta)*n` ZINCRBY each, then EXPIRE;
+ * - `t key seconds capSeconds cap 3n (capKey member delta)*n` trending points: each delta is one
+ *   user's for one video, added to the bucket `key` only up to what is left of `cap` in the
+ *   user's `capKey` for that video (which starts its own `capSeconds` window), then EXPIRE;
  * - `s key member` SADD; `f key value seconds` SET EX;
  * - `i key now tauMs ttl max m member1 delta1 ..` decayed interest (m counts the items after it);
  * - `r key windowMs max 2n (at video)*n` the short-term sequence;
@@ -130,13 +132,22 @@ while a <= #ARGV do
       redis.call('HSET', key, '@b', table.concat(marks, ','))
     end
     a = a + 5 + n
-  elseif kind == 'z' then
-    local key, n = ARGV[a + 1], tonumber(ARGV[a + 3])
-    for t = a + 4, a + 3 + n, 2 do
-      redis.call('ZINCRBY', key, ARGV[t + 1], ARGV[t])
+  elseif kind == 't' then
+    local key, cap, n = ARGV[a + 1], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
+    for t = a + 6, a + 5 + n, 3 do
+      local used = tonumber(redis.call('GET', ARGV[t]) or '0')
+      local allowed = math.min(tonumber(ARGV[t + 2]), cap - used)
+      if allowed > 0 then
+        redis.call('ZINCRBY', key, tostring(allowed), ARGV[t + 1])
+        if used == 0 then
+          redis.call('SET', ARGV[t], tostring(allowed), 'EX', ARGV[a + 3])
+        else
+          redis.call('INCRBYFLOAT', ARGV[t], tostring(allowed))
+        end
+      end
     end
     redis.call('EXPIRE', key, ARGV[a + 2])
-    a = a + 4 + n
+    a = a + 6 + n
   elseif kind == 's' then
     redis.call('SADD', ARGV[a + 1], ARGV[a + 2])
     a = a + 3

@@ -68,7 +68,23 @@ function makeEvent(rand: () => number, n: number): Record<string, unknown> {
   return { ...base, type: "skip", watch_ms: Math.floor(rand() * 5_000) };
 }
 
+/** The catalog entries the edge checks events against: v0..v39, live, 15 s long. */
+async function seedCatalog(): Promise<void> {
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < 40; i++) {
+    pipeline.hset(keys.video(`v${i}`), {
+      status: "live",
+      duration_ms: 15_000,
+      creator_id: `crv${i}`,
+      audio_id: "",
+      hashtags: "[]",
+    });
+  }
+  await pipeline.exec();
+}
+
 async function ingestAll(expected: Map<string, Map<string, number>>): Promise<number> {
+  await seedCatalog();
   const rand = random(42);
   const users = Array.from({ length: 300 }, (_, i) => ({
     userId: `user${i}`,

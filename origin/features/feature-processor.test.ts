@@ -8,6 +8,7 @@ import {
   type StoredEvent,
 } from "../../contracts/event.schema";
 import { featureKeys } from "../../contracts/keyspace";
+import { TRENDING_USER_CAP } from "./batch-ops";
 import { FeatureProcessor } from "./feature-processor";
 import { bucketField, bucketStart } from "./feature-windows";
 import { compareIds } from "./stream-entries";
@@ -210,6 +211,8 @@ describe("feature processor", () => {
       );
     }
     human.push(stored({ type: "like", video_id: "hot" }, { user: "hum" }));
+    // One person's 40 plays reach their trending cap; a second person's like counts on top.
+    human.push(stored({ type: "like", video_id: "hot" }, { user: "hum2" }));
     bot.push(
       ...Array.from({ length: 50 }, () =>
         stored({ type: "share", video_id: "botted" }, { user: "bot" }),
@@ -237,6 +240,38 @@ describe("feature processor", () => {
     expect(global).toContain("elsewhere");
     // Counters still count the bot's events: only trending ignores flagged sessions.
     expect((await readVideoTotals(redis, keys, "botted")).shares).toBe(50);
+  });
+
+  it("ranks a video watched once by 20 people above one account's 10,000 events", async () => {
+    // Was: one user pushed a video to #1 of trending:eu with a pile of events.
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const t0 = Date.now() - 10 * 60_000;
+    const types = ["share", "like", "complete", "replay", "comment"] as const;
+    // 500 sessions of 20 events, spread over 10 minutes: no session looks like a bot on its own.
+    const farm = Array.from({ length: 10_000 }, (_, i) =>
+      stored(
+        { type: types[i % types.length]!, video_id: "farmed" },
+        { user: "farmer", session: `farm-${Math.floor(i / 20)}`, at: t0 + i * 60 },
+      ),
+    );
+    const crowd = Array.from({ length: 20 }, (_, i) => [
+      stored({ type: "play", video_id: "picked" }, { user: `viewer${i}`, at: t0 + i * 30_000 }),
+      stored({ type: "complete", video_id: "picked" }, { user: `viewer${i}`, at: t0 + i * 30_000 }),
+    ]).flat();
+    await append(prefix, [...farm, ...crowd]);
+    await drained(prefix);
+    await new Promise((r) => setTimeout(r, 300));
+    const eu = await redis.zrevrange(keys.trending("eu"), 0, -1);
+    expect(eu.slice(0, 2)).toEqual(["picked", "farmed"]);
+    let farmed = 0;
+    for (const key of await redis.keys(`${prefix}tr:eu:*`)) {
+      farmed += Number((await redis.zscore(key, "farmed")) ?? 0);
+    }
+    expect(farmed).toBe(TRENDING_USER_CAP);
+    // The cap is trending's: the video's counters still hold every accepted event.
+    expect((await readVideoTotals(redis, keys, "farmed")).shares).toBe(2_000);
   });
 
   it("keeps a decayed short-term interest per user that expires after 30 minutes", async () => {
