@@ -11,6 +11,8 @@ export const ErrorCode = {
   NotFound: "ROUTE.NOT_FOUND",
   Unauthorized: "AUTH.UNAUTHORIZED",
   UploadTooLarge: "UPLOAD.TOO_LARGE",
+  UploadForbidden: "UPLOAD.FORBIDDEN",
+  UploadFinished: "UPLOAD.FINISHED",
   Unexpected: "INTERNAL.UNEXPECTED",
   FeedCursorInvalid: "FEED.CURSOR_INVALID",
   FeedCursorForbidden: "FEED.CURSOR_FORBIDDEN",

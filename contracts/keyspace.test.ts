@@ -57,7 +57,7 @@ describe("the keyspace", () => {
     expect(ranker.coalesce("u1")).toBe("ranker:coalesce:u1");
     expect(archiveKeys("").lock(4)).toBe("archive:lock:4");
     expect(CatalogKeys.creatorVideos("c1")).toBe("creator:c1:videos");
-    expect(CatalogKeys.digest("ab12")).toBe("upload:sha256:ab12");
+    expect(CatalogKeys.digest("c1", "ab12")).toBe("upload:sha256:c1:ab12");
     expect(UploadStreams).toEqual({
       jobs: "uploads",
       deadLetter: "uploads:dead",

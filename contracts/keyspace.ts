@@ -47,8 +47,11 @@ export const CatalogKeys = {
   video: (id: string) => `video:${id}`,
   /** List `creator:{id}:videos`, newest first; the origin alone reads it. */
   creatorVideos: (creatorId: string) => `creator:${creatorId}:videos`,
-  /** `upload:sha256:{hex}` → video id: byte-identical originals map to one video (origin only). */
-  digest: (sha256: string) => `upload:sha256:${sha256}`,
+  /**
+   * `upload:sha256:{creator}:{hex}` → video id: a creator's byte-identical originals map to one
+   * video (origin only). Per creator: another creator's identical bytes never get this video.
+   */
+  digest: (creatorId: string, sha256: string) => `upload:sha256:${creatorId}:${sha256}`,
   /** Sorted set `trending:{region}`: engagement velocity, the fallback's main source. */
   trending: (region: string) => `trending:${region}`,
   /**

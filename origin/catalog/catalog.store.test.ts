@@ -67,13 +67,14 @@ describe("catalog store", () => {
     expect(await redis.zscore(CatalogKeys.newestLive(), id)).toBeNull();
   });
 
-  it("gives a digest to the first video only, and frees it on release", async () => {
+  it("gives a creator's digest to their first video only, never another creator's, and frees it", async () => {
     const catalog = new CatalogStore(redis);
     const digest = randomUUID();
-    expect(await catalog.claimDigest(digest, "first")).toBeUndefined();
-    expect(await catalog.claimDigest(digest, "second")).toBe("first");
-    await catalog.releaseDigest(digest, "first");
-    expect(await catalog.claimDigest(digest, "third")).toBeUndefined();
+    expect(await catalog.claimDigest("c1", digest, "first")).toBeUndefined();
+    expect(await catalog.claimDigest("c1", digest, "second")).toBe("first");
+    expect(await catalog.claimDigest("c2", digest, "theirs")).toBeUndefined();
+    await catalog.releaseDigest("c1", digest, "first");
+    expect(await catalog.claimDigest("c1", digest, "third")).toBeUndefined();
   });
 
   it("reports an unknown id as undefined", async () => {

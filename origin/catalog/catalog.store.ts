@@ -115,21 +115,23 @@ export class CatalogStore {
   }
 
   /**
-   * Claims a digest for a video. Returns the id of the video that already owns these bytes, or
-   * undefined when this one is the first (SET NX, so two racing identical uploads get one id).
+   * Claims a digest for a creator's video. Returns the id of the creator's video that already
+   * has these bytes, or undefined when this one is the first (SET NX, so two racing identical
+   * uploads get one id). Another creator's copy is never returned: the digest is per creator.
    */
-  async claimDigest(sha256: string, id: string): Promise<string | undefined> {
-    const set = await this.redis.set(CatalogKeys.digest(sha256), id, "NX");
+  async claimDigest(creatorId: string, sha256: string, id: string): Promise<string | undefined> {
+    const key = CatalogKeys.digest(creatorId, sha256);
+    const set = await this.redis.set(key, id, "NX");
     await this.redis.hset(CatalogKeys.video(id), "sha256", sha256);
     if (set === "OK") return undefined;
-    const owner = await this.redis.get(CatalogKeys.digest(sha256));
+    const owner = await this.redis.get(key);
     return owner && owner !== id ? owner : undefined;
   }
 
   /** Lets the same bytes be uploaded again, e.g. after the first copy failed to transcode. */
-  async releaseDigest(sha256: string, id: string): Promise<void> {
-    const owner = await this.redis.get(CatalogKeys.digest(sha256));
-    if (owner === id) await this.redis.del(CatalogKeys.digest(sha256));
+  async releaseDigest(creatorId: string, sha256: string, id: string): Promise<void> {
+    const key = CatalogKeys.digest(creatorId, sha256);
+    if ((await this.redis.get(key)) === id) await this.redis.del(key);
   }
 
   async remove(id: string): Promise<void> {

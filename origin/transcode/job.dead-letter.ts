@@ -30,6 +30,6 @@ export async function deadLetter(
     reason: `transcoding failed after ${attempts} attempts: ${reason}`,
   });
   const entry = await catalog.get(job.video_id);
-  if (entry?.sha256) await catalog.releaseDigest(entry.sha256, job.video_id);
+  if (entry?.sha256) await catalog.releaseDigest(entry.creator_id, entry.sha256, job.video_id);
   ctx.log(`${ctx.tag}: ${job.video_id} dead-lettered after ${attempts} attempts`);
 }

@@ -130,9 +130,10 @@ export function createTusServer(options: UploadsOptions): Server {
     async onUploadFinish(_req, upload) {
       const videoId = upload.id.slice(OriginalKeys.prefix.length);
       const sha256 = await hashObject(options.s3, bucket, upload.id);
-      const existing = await catalog.claimDigest(sha256, videoId);
+      const creatorId = (await catalog.get(videoId))?.creator_id ?? "";
+      const existing = await catalog.claimDigest(creatorId, sha256, videoId);
       if (existing) {
-        // Same bytes as an earlier upload: that video is the answer; this copy is dropped.
+        // Same bytes as the creator's earlier upload: that video is the answer; this copy goes.
         await options.s3.send(
           new DeleteObjectsCommand({
             Bucket: bucket,

@@ -2,8 +2,8 @@ import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER, sameSecret } from "../../contracts/internal-auth";
-import { type UploadStatus, VIDEO_ID_HEADER } from "../../contracts/upload.schema";
-import { CatalogStore } from "../catalog/catalog.store";
+import { InternalHeaders, type UploadStatus, VIDEO_ID_HEADER } from "../../contracts/upload.schema";
+import { type CatalogEntry, CatalogStore } from "../catalog/catalog.store";
 import { createTusServer, type UploadsOptions } from "./tus.server";
 
 export interface UploadsRouteOptions extends Omit<UploadsOptions, "path"> {
@@ -16,10 +16,13 @@ export const UPLOADS_PATH = "/uploads";
 /**
  * `/uploads/*` on the origin: tus (POST/HEAD/PATCH/DELETE/OPTIONS) and
  * `GET /uploads/{id}/status`. Only the edge may call it (shared secret); the edge has already
- * checked the session and forwards its user.
+ * checked the session and forwards its user, and only an upload's creator may touch it (403).
+ * A finished upload cannot be terminated (409); a terminated one leaves no catalog entry.
  */
-export function uploadsRoute(options: UploadsRouteOptions): Hono {
-  const app = new Hono();
+type OwnedUpload = { Variables: { entry: CatalogEntry } };
+
+export function uploadsRoute(options: UploadsRouteOptions): Hono<OwnedUpload> {
+  const app = new Hono<OwnedUpload>();
   const tus = createTusServer({ ...options, path: UPLOADS_PATH });
   const catalog = new CatalogStore(options.redis);
 
@@ -31,13 +34,28 @@ export function uploadsRoute(options: UploadsRouteOptions): Hono {
     }
     await next();
   });
+  // Every request about one upload (HEAD, PATCH, DELETE, status) is its creator's alone. Another
+  // account learns only that the upload is not theirs, not its state.
+  const ownerOnly = createMiddleware<OwnedUpload>(async function requireOwner(c, next) {
+    if (c.req.method === "OPTIONS") return next();
+    const id = c.req.param("id") ?? "";
+    const entry = await catalog.get(id);
+    if (!entry) return c.json(errorBody(ErrorCode.NotFound, `upload ${id} not found`), 404);
+    if (entry.creator_id !== c.req.header(InternalHeaders.userId)) {
+      const message = `upload ${id} belongs to another account`;
+      return c.json(errorBody(ErrorCode.UploadForbidden, message), 403);
+    }
+    c.set("entry", entry);
+    await next();
+  });
   app.use(UPLOADS_PATH, edgeOnly);
   app.use(`${UPLOADS_PATH}/*`, edgeOnly);
+  app.use(`${UPLOADS_PATH}/:id`, ownerOnly);
+  app.use(`${UPLOADS_PATH}/:id/status`, ownerOnly);
 
   app.get(`${UPLOADS_PATH}/:id/status`, async (c) => {
     const id = c.req.param("id");
-    const entry = await catalog.get(id);
-    if (!entry) return c.json(errorBody(ErrorCode.NotFound, `upload ${id} not found`), 404);
+    const entry = c.var.entry;
     const body: UploadStatus = {
       id,
       status: entry.status,
@@ -48,6 +66,17 @@ export function uploadsRoute(options: UploadsRouteOptions): Hono {
     return c.json(body);
   });
 
+  app.delete(`${UPLOADS_PATH}/:id`, async (c) => {
+    const id = c.req.param("id");
+    if (c.var.entry.status !== "uploading") {
+      const message = `upload ${id} is finished (${c.var.entry.status}): it cannot be terminated`;
+      return c.json(errorBody(ErrorCode.UploadFinished, message), 409);
+    }
+    const response = await tus.handleWeb(c.req.raw);
+    // Terminated: no video will come of it, so its catalog entry goes with the bytes.
+    if (response.status === 204) await catalog.remove(id);
+    return response;
+  });
   app.all(UPLOADS_PATH, (c) => tus.handleWeb(c.req.raw));
   app.all(`${UPLOADS_PATH}/*`, (c) => tus.handleWeb(keepBytesOnDisconnect(c.req.raw)));
   return app;

@@ -93,16 +93,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function statusOf(id: string): Promise<UploadStatus> {
-  const response = await fetch(`${origin.url}/uploads/${id}/status`, { headers: tus.headers });
+/** The tus endpoint as another creator would reach it through the edge. */
+function as(userId: string): typeof tus {
+  return { ...tus, headers: { ...tus.headers, [InternalHeaders.userId]: userId } };
+}
+
+async function statusOf(id: string, who = tus): Promise<UploadStatus> {
+  const response = await fetch(`${origin.url}/uploads/${id}/status`, { headers: who.headers });
   expect(response.status).toBe(200);
   return (await response.json()) as UploadStatus;
 }
 
-async function settled(id: string, timeoutMs = 60_000): Promise<UploadStatus> {
+async function settled(id: string, timeoutMs = 60_000, who = tus): Promise<UploadStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await statusOf(id);
+    const status = await statusOf(id, who);
     if (status.status !== "uploading" && status.status !== "processing") return status;
     if (Date.now() > deadline) throw new Error(`upload ${id} still ${status.status}`);
     await new Promise((r) => setTimeout(r, 150));
@@ -236,7 +241,75 @@ describe("content path: tus upload → transcode → catalog", () => {
     const again = await uploadFile(tus, bytes, { caption: "copy" });
     expect(again.videoId).toBe(created.videoId);
     expect(await redis.xlen(stream)).toBe(jobsBefore);
-  }, 90_000);
+    // Was: another creator's identical bytes were handed the first creator's video id.
+    const theirs = await uploadFile(as("creator-2"), bytes, { caption: "their copy" });
+    expect(theirs.videoId).not.toBe(created.videoId);
+    expect(await catalog.get(theirs.videoId)).toMatchObject({ creator_id: "creator-2" });
+    expect(await redis.xlen(stream)).toBe(jobsBefore + 1);
+    expect((await settled(theirs.videoId, 60_000, as("creator-2"))).status).toBe("live");
+  }, 120_000);
+
+  it("lets no other account see, resume or terminate an upload, 403 naming it", async () => {
+    // Was: user B PATCHed 40 bytes into A's upload (204), DELETEd it (204) and read its status.
+    const bytes = new Uint8Array(await readFile(join(dir, "whole.mp4")));
+    const created = await createUpload(tus, bytes.byteLength, { caption: "mine" });
+    await patchChunk(tus, created.url, 0, bytes.subarray(0, 1000));
+    const other = as("creator-2");
+    const forbidden = {
+      error: {
+        code: "UPLOAD.FORBIDDEN",
+        message: `upload ${created.videoId} belongs to another account`,
+      },
+    };
+    const patch = await patchChunk(other, created.url, 1000, new Uint8Array(40)).catch((e) => e);
+    expect(patch).toMatchObject({ status: 403 });
+    expect(JSON.parse(patch.body)).toEqual(forbidden);
+    const head = await fetch(created.url, {
+      method: "HEAD",
+      headers: { ...other.headers, "tus-resumable": "1.0.0" },
+    });
+    expect(head.status).toBe(403);
+    const status = await fetch(`${origin.url}/uploads/${created.videoId}/status`, other);
+    expect(status.status).toBe(403);
+    expect(await status.json()).toEqual(forbidden);
+    const terminate = await fetch(created.url, {
+      method: "DELETE",
+      headers: { ...other.headers, "tus-resumable": "1.0.0" },
+    });
+    expect(terminate.status).toBe(403);
+    // The owner's upload is untouched and finishes.
+    expect(await uploadOffset(tus, created.url)).toBe(1000);
+    const last = await patchChunk(tus, created.url, 1000, bytes.subarray(1000));
+    expect(last.videoId).toBe(created.videoId);
+    expect(await catalog.get(created.videoId)).toMatchObject({ creator_id: "creator-1" });
+  });
+
+  it("terminates an unfinished upload with its catalog entry, and refuses a finished one", async () => {
+    // Was: a terminated upload's catalog entry stayed `uploading` forever.
+    const bytes = new Uint8Array(await readFile(join(dir, "whole.mp4")));
+    const unfinished = await createUpload(tus, bytes.byteLength, { caption: "abandoned" });
+    await patchChunk(tus, unfinished.url, 0, bytes.subarray(0, 1000));
+    const del = (url: string) =>
+      fetch(url, { method: "DELETE", headers: { ...tus.headers, "tus-resumable": "1.0.0" } });
+    expect((await del(unfinished.url)).status).toBe(204);
+    expect(await catalog.get(unfinished.videoId)).toBeUndefined();
+    const gone = await fetch(`${origin.url}/uploads/${unfinished.videoId}/status`, tus);
+    expect(gone.status).toBe(404);
+
+    const finished = await createUpload(tus, 12, { caption: "finished" });
+    await patchChunk(
+      tus,
+      finished.url,
+      0,
+      new TextEncoder().encode(`${randomUUID()}`.slice(0, 12)),
+    );
+    const refused = await del(finished.url);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      "UPLOAD.FINISHED",
+    );
+    expect(await catalog.get(finished.videoId)).toBeDefined();
+  });
 
   it.each([
     ["a text file renamed .mp4", "text.mp4", /not a video file that can be read/],
