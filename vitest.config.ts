@@ -22,6 +22,8 @@ export default defineConfig({
                 ORIGIN_SHARED_SECRET: "test-origin-secret",
                 SIGNING_SECRET: "test-signing-secret",
                 ADMIN_TOKEN: "test-admin-token",
+                // Every test's requests come from one address; the limit's own test tightens it.
+                SESSIONS_RATE_LIMIT: "1000000",
               },
             },
           })),

@@ -14,6 +14,7 @@ declare namespace Cloudflare {
 		EVENTS_SAMPLE_RATE: string;
 		EVENT_PARTITIONS: string;
 		EVENTS_RATE_LIMIT: string;
+		SESSIONS_RATE_LIMIT: string;
 		UPSTASH_REDIS_REST_TOKEN: string;
 		SIGNING_SECRET: string;
 		ORIGIN_SHARED_SECRET: string;

@@ -37,6 +37,23 @@ export const EventKeys = {
 } as const;
 
 /**
+ * Identity, written and read by the edge alone. A sign-in is a refresh-token family: rotating
+ * replaces its current token hash, reusing a rotated token or signing out deletes the family.
+ */
+export const AuthKeys = {
+  /** Hash `auth:family:{id}`: user, region, account flag and the current refresh token's hash. */
+  family: (familyId: string) => `auth:family:${familyId}`,
+  /** `auth:challenge:{id}`: a WebAuthn challenge and what it is for, for five minutes. */
+  challenge: (challengeId: string) => `auth:challenge:${challengeId}`,
+  /** Hash `auth:passkey:{credential id}`: the user, public key and signature counter. */
+  passkey: (credentialId: string) => `auth:passkey:${credentialId}`,
+  /** Set `auth:account:{user}`: the user's credential ids; a user with one is a named account. */
+  account: (userId: string) => `auth:account:${userId}`,
+  /** @upstash/ratelimit's prefix for new sessions per client address. */
+  mintRateLimitPrefix: "rl:sessions",
+} as const;
+
+/**
  * The catalog and the candidate lists the serve path reads. Written by the origin (the catalog
  * store on upload and go-live; the features role's trending refresh; the ranker role and
  * `POST /v1/rank` for `fyp:`; the ranker leader for `explore:`); read by the edge (UserFeed pops

@@ -1,6 +1,6 @@
 /** The slice of `window.edgefeed` (web/src/main.ts) the browser tests read. */
 export interface AppHandle {
-  session: { token: string; user_id: string };
+  session: { token: string; user_id: string; account: boolean };
   view: {
     items: { id: string; creator_id: string; hashtags: string[] }[];
     index: number;

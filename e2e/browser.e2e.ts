@@ -10,11 +10,11 @@ import { openFeed as openFeedAt, playbackStarts, playsToEnd } from "./feed-page"
 const edgeUrl = inject("edgeUrl");
 const redisUrl = inject("redisUrl");
 const region = inject("region");
-const run = Date.now().toString(36);
 const timings: Record<string, number[]> = {};
 let browser: Browser;
-const openFeed = (context: BrowserContext, user: string, query = "") =>
-  openFeedAt(context, `${edgeUrl}/?user=${user}&region=${region}${query}`);
+// Each browser context is a new anonymous viewer: the edge mints its user id.
+const openFeed = (context: BrowserContext, query = "") =>
+  openFeedAt(context, `${edgeUrl}/?region=${region}${query}`);
 
 beforeAll(async () => {
   browser = await launch();
@@ -79,8 +79,7 @@ function pagesAfter(page: Page, count: number): Promise<Item[][]> {
 describe("viewer app at a phone viewport", () => {
   it("plays 10 swiped videos, records swipe-to-first-frame and logs exactly their events", async () => {
     const context = await browser.newContext(PHONE);
-    const user = `e2e-swipe-${run}`;
-    const { page, errors } = await openFeed(context, user);
+    const { page, errors, userId } = await openFeed(context);
     await page.screenshot({ path: join(RESULTS, "feed-phone-first.png") });
     const watched = await swipeThrough(context, page, 10);
     expect(new Set(watched).size).toBe(11);
@@ -92,7 +91,7 @@ describe("viewer app at a phone viewport", () => {
     timings.acceptance_run = swipes.map((s) => s.ms);
 
     await drained(page);
-    const events = await eventsOf(redisUrl, user);
+    const events = await eventsOf(redisUrl, userId);
     const shown = new Set(watched);
     expect(videosWith(events, "impression")).toEqual(shown);
     expect(videosWith(events, "play")).toEqual(shown);
@@ -109,7 +108,7 @@ describe("viewer app at a phone viewport", () => {
     it(`measures swipe-to-first-frame over 20 swipes with pre-buffering ${prebuffer ? "on" : "off"}`, async () => {
       const context = await browser.newContext(PHONE);
       const query = prebuffer ? "" : "&prebuffer=0";
-      const { page, errors } = await openFeed(context, `e2e-timing-${prebuffer}-${run}`, query);
+      const { page, errors } = await openFeed(context, query);
       await playbackStarts(page);
       for (let i = 0; i < 20; i++) {
         const before = await page.evaluate(() => (window as AppWindow).edgefeed!.view.index);
@@ -136,8 +135,7 @@ describe("viewer app at a phone viewport", () => {
 
   it("drops a creator from the following pages after 'not interested'", async () => {
     const context = await browser.newContext(PHONE);
-    const user = `e2e-notinterested-${run}`;
-    const { page, errors } = await openFeed(context, user);
+    const { page, errors, userId } = await openFeed(context);
     await playbackStarts(page);
     // Past the hard-skip threshold, so the suppression is the button's doing, not a skip's.
     await page.waitForTimeout(1_200);
@@ -151,7 +149,7 @@ describe("viewer app at a phone viewport", () => {
     });
     expect(after).not.toContain(creator);
     await drained(page);
-    const events = await eventsOf(redisUrl, user);
+    const events = await eventsOf(redisUrl, userId);
     expect(events.some((s) => s.event.type === "not_interested")).toBe(true);
     const following = (await pagesAfter(page, 2)).flat();
     expect(following.length).toBeGreaterThan(0);
@@ -164,7 +162,7 @@ describe("viewer app at a phone viewport", () => {
 describe("viewer app on a desktop", () => {
   it("moves with the arrow keys and the wheel, without console errors", async () => {
     const context = await browser.newContext(DESKTOP);
-    const { page, errors } = await openFeed(context, `e2e-desktop-${run}`);
+    const { page, errors } = await openFeed(context);
     await playbackStarts(page);
     await page.keyboard.press("ArrowDown");
     await page.waitForFunction(() => (window as AppWindow).edgefeed?.view.index === 1);

@@ -11,7 +11,6 @@ import { openFeed, playbackStarts, playsToEnd } from "./feed-page";
 
 const edgeUrl = inject("edgeUrl");
 const region = inject("region");
-const run = Date.now().toString(36);
 const figures: Record<string, unknown> = {};
 let browser: Browser;
 let crowd: Crowd;
@@ -25,7 +24,6 @@ beforeAll(async () => {
     viewers: 6,
     seed: "e2e",
     region,
-    userPrefix: `e2e-crowd-${run}`,
     speed: 2,
     // A topic has about 19 videos: past page 6 a learned feed has run out of the favourite.
     pagesPerViewer: 6,
@@ -92,10 +90,7 @@ async function swipeToNext(context: BrowserContext, page: Page): Promise<number>
 describe("the feed learns from a viewer, with a crowd watching", () => {
   it("after three pages of completing and liking one topic and skipping the rest, the next page has at least twice that topic's first-page share", async () => {
     const context = await browser.newContext(PHONE);
-    const { page, errors } = await openFeed(
-      context,
-      `${edgeUrl}/?user=e2e-learner-${run}&region=${region}`,
-    );
+    const { page, errors } = await openFeed(context, `${edgeUrl}/?region=${region}`);
     // The first page arrived before the listener could be attached: it is what the app shows.
     const first = (await page.evaluate(
       () => (window as AppWindow).edgefeed!.view.items,
@@ -135,10 +130,7 @@ describe("the feed learns from a viewer, with a crowd watching", () => {
 
   it("plays 200 swiped videos without showing one twice", async () => {
     const context = await browser.newContext(PHONE);
-    const { page, errors } = await openFeed(
-      context,
-      `${edgeUrl}/?user=e2e-swiper-${run}&region=${region}`,
-    );
+    const { page, errors } = await openFeed(context, `${edgeUrl}/?region=${region}`);
     const watched = [await playbackStarts(page)];
     for (let i = 0; i < 200; i++) {
       // Past 1 s, so the swipe is no hard skip (that would suppress the creator).

@@ -200,7 +200,7 @@ async function stackServesTheFeed(): Promise<void> {
     const session = await fetch(`${edgeUrl}/v1/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: "smoke-viewer", region: "eu" }),
+      body: JSON.stringify({ region: "eu" }),
     });
     if (session.status !== 201) throw new Error(`POST /v1/sessions answered ${session.status}`);
     const { token } = (await session.json()) as { token: string };

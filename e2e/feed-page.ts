@@ -2,7 +2,10 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { AppWindow } from "./app-handle";
 import { collectErrors } from "./browser";
 
-/** Opens the viewer app at `url` in a new page; resolves once its first feed page is shown. */
+/**
+ * Opens the viewer app at `url` in a new page; resolves once its first feed page is shown, with
+ * the user id the edge minted for the page's anonymous session.
+ */
 export async function openFeed(context: BrowserContext, url: string) {
   const page = await context.newPage();
   const errors = collectErrors(page);
@@ -12,7 +15,8 @@ export async function openFeed(context: BrowserContext, url: string) {
     null,
     { timeout: 30_000 },
   );
-  return { page, errors };
+  const userId = await page.evaluate(() => (window as AppWindow).edgefeed!.session.user_id);
+  return { page, errors, userId };
 }
 
 /** Waits until the current video's currentTime moves past 0.25 s; returns its id. */

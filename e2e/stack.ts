@@ -100,6 +100,8 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
           ORIGIN_URL: originUrl,
           ORIGIN_SHARED_SECRET: SECRET,
           SIGNING_SECRET: "e2e-signing-secret-0123",
+          // The browser contexts and the crowd all sign in from loopback.
+          SESSIONS_RATE_LIMIT: "10000",
           ADMIN_TOKEN: adminToken,
         },
         extraArgs: ["--log-level", "warn"],
@@ -127,7 +129,7 @@ async function warmTrending(edgeUrl: string, redisUrl: string, videoIds: string[
     const login = await fetch(`${edgeUrl}/v1/sessions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: "e2e-earlier-viewer", region: REGION }),
+      body: JSON.stringify({ region: REGION }),
     });
     const { token } = (await login.json()) as { token: string };
     const events = videoIds.map((video_id, i) => ({

@@ -8,6 +8,7 @@ import { healthRoute } from "./health/health.route";
 import { jsonError } from "./http/errors";
 import { mediaRoute } from "./media/media.route";
 import { flushMetrics } from "./metrics/metrics.middleware";
+import { passkeysRoute } from "./passkeys/passkeys.route";
 import { sessionRoute } from "./session/session.route";
 import { uploadsRoute } from "./uploads/uploads.route";
 
@@ -18,6 +19,7 @@ export function createApp(): Hono<{ Bindings: Env }> {
   app.use("/v1/events", countEventOutcomes());
   app.route("/", healthRoute);
   app.route("/", sessionRoute);
+  app.route("/", passkeysRoute);
   app.route("/", eventsRoute);
   app.route("/", feedRoute);
   app.route("/", mediaRoute);

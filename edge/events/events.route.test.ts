@@ -4,17 +4,17 @@ import { partitionOf, type StoredEvent } from "../../contracts/event.schema";
 import { CatalogKeys, EventKeys } from "../../contracts/keyspace";
 import { redis, seedCatalog } from "../../testing/worker-lib/redis.testing";
 import { createApp } from "../app";
+import { issueSessionToken } from "../session/session-token";
 
 const partitions = Number(env.EVENT_PARTITIONS);
 
+/**
+ * A session of `userId`, signed as the edge signs them: replaying from several sessions of one
+ * user needs the same user twice, which the public route (server-minted ids) never gives.
+ */
 async function login(userId = `u-${crypto.randomUUID().slice(0, 8)}`) {
-  const response = await SELF.fetch("http://edge.test/v1/sessions", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user_id: userId, region: "eu" }),
-  });
-  const body = (await response.json()) as { token: string; session_id: string };
-  return { userId, token: body.token, sessionId: body.session_id };
+  const { token, session } = await issueSessionToken(env.SIGNING_SECRET, { userId, region: "eu" });
+  return { userId, token, sessionId: session.sessionId };
 }
 
 function post(token: string, body: unknown, send = SELF.fetch.bind(SELF)) {

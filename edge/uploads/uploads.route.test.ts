@@ -1,22 +1,15 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { account } from "../../testing/edge/sessions.testing";
 
 const EDGE = "http://edge.test";
-
-async function sessionToken(userId: string): Promise<string> {
-  const response = await SELF.fetch(`${EDGE}/v1/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ user_id: userId, region: "eu" }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
 
 const b64 = (text: string) => btoa(text);
 
 describe("/v1/uploads proxy to the origin's tus server", () => {
   it("creates, resumes and finishes an upload as the session's user", async () => {
-    const auth = { authorization: `Bearer ${await sessionToken("uploader-1")}` };
+    const { session } = await account();
+    const auth = { authorization: `Bearer ${session.token}` };
     const body = new TextEncoder().encode("not a video, but tus does not care yet");
     const created = await SELF.fetch(`${EDGE}/v1/uploads`, {
       method: "POST",

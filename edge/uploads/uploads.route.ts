@@ -22,14 +22,15 @@ const FORWARDED = [
 
 /**
  * `/v1/uploads/*`: tus uploads and `GET /v1/uploads/{id}/status`, proxied to the origin's
- * `/uploads/*` with the session's user and the internal secret. The body streams through; the
+ * `/uploads/*` with the session's user and the internal secret. Only signed-in accounts upload,
+ * and only while their sign-in lasts. The body streams through; the
  * edge never buffers a video. CORS preflights go through without a session.
  */
 export const uploadsRoute = new Hono<UploadsEnv>()
   .options("/v1/uploads", forward)
   .options("/v1/uploads/*", forward)
-  .use("/v1/uploads", requireSession())
-  .use("/v1/uploads/*", requireSession())
+  .use("/v1/uploads", requireSession({ account: true, live: true }))
+  .use("/v1/uploads/*", requireSession({ account: true, live: true }))
   .all("/v1/uploads", forward)
   .all("/v1/uploads/*", forward);
 

@@ -3,7 +3,7 @@ import { Crowd } from "./crowd.simulator";
 import { formatSummary } from "./crowd.summary";
 
 const USAGE = `usage: npm run crowd -- [--viewers N] [--minutes M] [--edge URL] [--seed S]
-                       [--speed X] [--every SECONDS] [--pages-per-viewer P] [--users PREFIX]
+                       [--speed X] [--every SECONDS] [--pages-per-viewer P]
 
 Simulated viewers against a running edge (npm run dev): each signs in, pages through
 GET /v1/feed and posts its watch, like, share, follow and skip events to POST /v1/events,
@@ -16,8 +16,7 @@ rising from the first page to later ones is the feed learning.
   --seed S              tastes and reactions (1); same seed, same crowd
   --speed X             simulated time per real time (1)
   --every SECONDS       summary period (15)
-  --pages-per-viewer P  a viewer leaves after P pages and a new one comes (unlimited)
-  --users PREFIX        user ids PREFIX-1, PREFIX-2, … (new ones each run by default)`;
+  --pages-per-viewer P  a viewer leaves after P pages and a new one comes (unlimited)`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -36,7 +35,6 @@ async function main(): Promise<void> {
       speed: { type: "string" },
       every: { type: "string" },
       "pages-per-viewer": { type: "string" },
-      users: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -53,7 +51,6 @@ async function main(): Promise<void> {
     viewers,
     seed,
     speed: positive("speed", values.speed, 1),
-    userPrefix: values.users ?? `crowd-${seed}-${Date.now().toString(36)}`,
     ...(values["pages-per-viewer"]
       ? { pagesPerViewer: Math.round(positive("pages-per-viewer", values["pages-per-viewer"], 1)) }
       : {}),

@@ -16,8 +16,6 @@ export interface CrowdOptions {
   region?: string;
   /** Simulated time per wall-clock time; above ~3 the feature processor may flag viewers as bots. */
   speed?: number;
-  /** User ids are `{userPrefix}-{n}`; default `crowd-{seed}`. A new prefix means new users. */
-  userPrefix?: string;
   pageLimit?: number;
   /** Ask for the next page with this many videos left; the web app's 4 by default. */
   prefetchAt?: number;
@@ -155,12 +153,10 @@ export class Crowd {
     const { signal } = this.abort;
     const o = this.options;
     const seed = o.seed ?? 1;
-    const prefix = o.userPrefix ?? `crowd-${seed}`;
     await sleep(delayMs, signal);
     for (let index = slot; !signal.aborted; index += o.viewers) {
       const viewer = new SimulatedViewer({
         index,
-        userId: `${prefix}-${index + 1}`,
         region: o.region ?? "eu",
         taste: viewerTaste(seed, index, this.topics),
         client: this.client,

@@ -19,8 +19,8 @@ export class EdgeError extends Error {
 export type EventBatchResult = v.InferOutput<typeof EventBatchResponseSchema>;
 
 /**
- * The three public routes a viewer app uses, as the web app calls them (web/src/): the demo login,
- * feed pages with the cursor, and batched events with the session's bearer token. Answers are
+ * The public routes a viewer app uses, as the web app calls them (web/src/): an anonymous session
+ * and its refresh, feed pages with the cursor, and batched events with the session's bearer token. Answers are
  * checked against the wire schemas, so a changed contract fails loudly here.
  */
 export class EdgeClient {
@@ -29,13 +29,24 @@ export class EdgeClient {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  async createSession(userId: string, region: string): Promise<SessionResponse> {
+  /** A new anonymous viewer: the edge mints the user id. */
+  async createSession(region: string): Promise<SessionResponse> {
     const response = await this.request("/v1/sessions", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: userId, region }),
+      body: JSON.stringify({ region }),
     });
     return this.parse(response, 201, SessionResponseSchema);
+  }
+
+  /** The same viewer's next session, from the last one's single-use refresh token. */
+  async refreshSession(refreshToken: string): Promise<SessionResponse> {
+    const response = await this.request("/v1/sessions/refresh", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh_token: refreshToken }),
+    });
+    return this.parse(response, 200, SessionResponseSchema);
   }
 
   async feedPage(token: string, cursor: string | null, limit?: number): Promise<FeedPage> {

@@ -21,6 +21,7 @@ export interface PageRecord {
 
 export interface ViewerStats {
   index: number;
+  /** The id the edge minted at the viewer's first sign-in; empty before it. */
   userId: string;
   favourite: string;
   pages: PageRecord[];
@@ -43,7 +44,6 @@ export interface ViewerStats {
 
 export interface ViewerOptions {
   index: number;
-  userId: string;
   region: string;
   taste: ViewerTaste;
   client: EdgeClient;
@@ -75,6 +75,7 @@ const MAX_MS = 3_600_000;
 export class SimulatedViewer {
   readonly stats: ViewerStats;
   private token = "";
+  private refreshToken = "";
   private cursor: string | null = null;
   private readonly items: FeedItem[] = [];
   private position = 0;
@@ -86,7 +87,7 @@ export class SimulatedViewer {
   constructor(private readonly o: ViewerOptions) {
     this.stats = {
       index: o.index,
-      userId: o.userId,
+      userId: "",
       favourite: o.taste.favourite,
       pages: [],
       videos: 0,
@@ -143,9 +144,15 @@ export class SimulatedViewer {
     return this.stats.pages.length >= this.o.maxPages;
   }
 
+  /** The first time a new anonymous viewer; after that the same viewer's next session. */
   private async signIn(): Promise<void> {
-    const session = await this.o.client.createSession(this.o.userId, this.o.region);
+    const { client } = this.o;
+    const session = this.refreshToken
+      ? await client.refreshSession(this.refreshToken)
+      : await client.createSession(this.o.region);
     this.token = session.token;
+    this.refreshToken = session.refresh_token;
+    this.stats.userId = session.user_id;
     this.stats.sessions++;
   }
 

@@ -12,15 +12,13 @@ const PAGES_PER_VIEWER = 6;
 /**
  * The small crowd `npm run dev` starts once the edge is up: a few simulated viewers in this
  * process, so trending, co-engagement and the ranker's heads have traffic to learn from, and a
- * line a minute showing their feeds learning. New user ids each start, so every run shows a
- * cold start.
+ * line a minute showing their feeds learning. Each viewer is a new anonymous user the edge mints,
+ * so every run shows a cold start.
  */
 export function startDevCrowd(edgeUrl: string, viewers: number): { stop(): Promise<void> } {
-  const run = Date.now().toString(36);
   const crowd = new Crowd({
     edgeUrl,
     viewers,
-    userPrefix: `crowd-${run}`,
     pagesPerViewer: PAGES_PER_VIEWER,
     rampMs: 20_000,
     onError: (error, viewer) =>

@@ -1,5 +1,6 @@
 import type { ClientEvent } from "../../contracts/event.schema";
 import { MAX_EVENTS_PER_BATCH } from "../../contracts/event.schema";
+import type { TokenSource } from "./session";
 
 const FLUSH_EVERY_MS = 400;
 const MAX_BACKOFF_MS = 30_000;
@@ -25,7 +26,7 @@ export class EventQueue {
   /** Events the edge acknowledged (202), for the app's debug panel and the browser tests. */
   sent = 0;
 
-  constructor(private readonly token: string) {}
+  constructor(private readonly tokens: TokenSource) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
@@ -57,7 +58,10 @@ export class EventQueue {
     if (this.inFlight.length > 0 || this.queue.length === 0 || Date.now() < this.retryAt) return;
     this.inFlight = this.queue.splice(0, MAX_EVENTS_PER_BATCH);
     try {
-      const response = await this.post(this.inFlight, false);
+      let response = await this.post(this.inFlight, false, await this.tokens.token());
+      if (response.status === 401) {
+        response = await this.post(this.inFlight, false, await this.tokens.renew());
+      }
       if (response.status === 202) {
         this.sent += this.inFlight.length;
         this.backoffMs = 1_000;
@@ -88,14 +92,14 @@ export class EventQueue {
     const events = [...this.inFlight, ...this.queue].slice(0, MAX_EVENTS_PER_BATCH);
     if (events.length === 0) return;
     this.queue = [];
-    void this.post(events, true).catch(() => {});
+    void this.post(events, true, this.tokens.current.token).catch(() => {});
   }
 
-  private post(events: ClientEvent[], keepalive: boolean): Promise<Response> {
+  private post(events: ClientEvent[], keepalive: boolean, token: string): Promise<Response> {
     return fetch("/v1/events", {
       method: "POST",
       keepalive,
-      headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ events }),
     });
   }

@@ -1,4 +1,5 @@
 import type { FeedItem, FeedPage } from "../../contracts/feed.schema";
+import type { TokenSource } from "./session";
 
 export class SessionExpiredError extends Error {
   override name = "SessionExpiredError";
@@ -12,7 +13,7 @@ export class FeedClient {
   private cursor: string | null = null;
   private pending: Promise<FeedItem[]> | null = null;
 
-  constructor(private readonly token: string) {}
+  constructor(private readonly tokens: TokenSource) {}
 
   /** The cursor the next page will be asked with; null before the first page. */
   get nextCursor(): string | null {
@@ -29,9 +30,11 @@ export class FeedClient {
 
   private async fetchPage(): Promise<FeedItem[]> {
     const query = this.cursor ? `?cursor=${encodeURIComponent(this.cursor)}` : "";
-    const response = await fetch(`/v1/feed${query}`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
+    const ask = (token: string) =>
+      fetch(`/v1/feed${query}`, { headers: { authorization: `Bearer ${token}` } });
+    let response = await ask(await this.tokens.token());
+    // The access token lapsed in flight (or the clock is off): one refresh, then give up.
+    if (response.status === 401) response = await ask(await this.tokens.renew());
     if (response.status === 401) throw new SessionExpiredError("session expired");
     if (!response.ok) throw new Error(`feed: ${response.status}`);
     const page = (await response.json()) as FeedPage;

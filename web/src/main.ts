@@ -3,11 +3,12 @@ import { Actions } from "./actions";
 import { EventQueue } from "./event-queue";
 import { FeedClient, SessionExpiredError } from "./feed-client";
 import { FeedView, type SwipeSample } from "./feed-view";
-import { forgetSession, type Session, signIn, storedSession } from "./session";
+import { type Session, SessionKeeper } from "./session";
 
 /** What the browser tests and a curious developer can read from the console. */
 interface DebugHandle {
-  session: Session;
+  readonly session: Session;
+  keeper: SessionKeeper;
   view: FeedView;
   queue: EventQueue;
   feed: FeedClient;
@@ -32,45 +33,47 @@ function say(text: string): void {
   status.hidden = text === "";
 }
 
-async function session(): Promise<Session> {
-  const wanted = params.get("user");
-  const stored = storedSession();
-  if (stored && (wanted === null || wanted === stored.user_id) && stored.region === region) {
-    return stored;
-  }
-  return signIn(wanted ?? (await askUserId()), region);
-}
-
-/** The demo login: any user id; the edge signs a session for it. */
-function askUserId(): Promise<string> {
-  const form = document.getElementById("login") as HTMLFormElement;
-  const input = form.querySelector("input")!;
-  input.value ||= `viewer-${Math.random().toString(36).slice(2, 8)}`;
-  form.hidden = false;
-  return new Promise((resolve) => {
-    form.addEventListener(
-      "submit",
-      (e) => {
-        e.preventDefault();
-        form.hidden = true;
-        resolve(input.value.trim());
-      },
-      { once: true },
-    );
-  });
+/**
+ * The account bar: an anonymous viewer may create an account (a passkey; same user, same
+ * history) or sign in to one; an account may sign out. Switching who is watching reloads the feed.
+ */
+function showAccount(keeper: SessionKeeper): void {
+  const bar = document.getElementById("account")!;
+  const button = (name: string) =>
+    bar.querySelector<HTMLButtonElement>(`[data-account="${name}"]`)!;
+  const render = () => {
+    const { account } = keeper.current;
+    button("create").hidden = account;
+    button("sign-in").hidden = account;
+    button("sign-out").hidden = !account;
+    bar.dataset.state = account ? "account" : "anonymous";
+  };
+  const act = (name: string, work: () => Promise<unknown>, reload: boolean) =>
+    button(name).addEventListener("click", (e) => {
+      e.stopPropagation();
+      work()
+        .then(() => (reload ? location.reload() : render()))
+        .catch((error: unknown) => say(error instanceof Error ? error.message : String(error)));
+    });
+  act("create", () => keeper.createAccount(), false);
+  act("sign-in", () => keeper.signInWithPasskey(), true);
+  act("sign-out", () => keeper.signOut(), true);
+  render();
+  bar.hidden = false;
 }
 
 async function start(): Promise<void> {
-  const current = await session();
-  const queue = new EventQueue(current.token);
-  const feed = new FeedClient(current.token);
+  const keeper = await SessionKeeper.open(region);
+  const queue = new EventQueue(keeper);
+  const feed = new FeedClient(keeper);
   const blocked = new Set<string>();
   const more = async (): Promise<FeedItem[]> => {
     try {
       return (await feed.next()).filter((item) => !blocked.has(item.creator_id));
     } catch (error) {
+      // The sign-in ended elsewhere (signed out, or its refresh token reused): start over.
       if (error instanceof SessionExpiredError) {
-        forgetSession();
+        localStorage.clear();
         location.reload();
       }
       throw error;
@@ -119,7 +122,17 @@ async function start(): Promise<void> {
   // The view's last skip or progress must be queued before the queue's own page-hide flush.
   addEventListener("pagehide", () => view.endView());
   queue.start();
-  window.edgefeed = { session: current, view, queue, feed, swipes: view.swipes };
+  window.edgefeed = {
+    get session() {
+      return keeper.current;
+    },
+    keeper,
+    view,
+    queue,
+    feed,
+    swipes: view.swipes,
+  };
+  showAccount(keeper);
 
   for (let delay = 1_000; view.items.length === 0; delay = Math.min(delay * 2, 15_000)) {
     say("Loading your feed…");
