@@ -22,6 +22,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A phone's platform authenticator that verifies its user and keeps discoverable passkeys. */
+const AUTHENTICATOR = {
+  protocol: "ctap2",
+  transport: "internal",
+  hasResidentKey: true,
+  hasUserVerification: true,
+  isUserVerified: true,
+  automaticPresenceSimulation: true,
+} as const;
+
 const session = (page: Page) =>
   page.evaluate(() => {
     const { user_id, account, token } = (window as AppWindow).edgefeed!.session;
@@ -64,25 +74,11 @@ function uploadFromPage(page: Page, token: string, base64: string) {
 }
 
 describe("accounts with passkeys, in Chromium's virtual authenticator", () => {
-  it("signs up from an anonymous session, keeps its history, uploads, signs out and is refused", async () => {
+  it("signs up from an anonymous session, keeps its history, uploads, signs in on another device, signs out and is refused", async () => {
     const clip = join(dir, "passkey.mp4");
     await generateClip({ path: clip, width: 320, height: 568, seconds: 4, label: "passkey" });
     const context = await browser.newContext(PHONE);
     const { page } = await openFeed(context, `${edgeUrl}/?region=${region}`);
-    // A real WebAuthn ceremony: Chromium's own authenticator signs, the edge verifies.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-
     const anonymous = await session(page);
     expect(anonymous.account).toBe(false);
     const watched = [await playbackStarts(page)];
@@ -94,6 +90,14 @@ describe("accounts with passkeys, in Chromium's virtual authenticator", () => {
     const base64 = readFileSync(clip).toString("base64");
     const refusedAnonymous = await uploadFromPage(page, anonymous.token, base64);
     expect(refusedAnonymous.created).toBe(403);
+
+    // A real WebAuthn ceremony: Chromium's own authenticator signs, the edge verifies. It is added
+    // after the swipes: detaching another DevTools session (the swipe's) silently disables it.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: AUTHENTICATOR,
+    });
 
     await page.locator('[data-account="create"]').click();
     await page.waitForFunction(() => (window as AppWindow).edgefeed?.session.account === true);
@@ -119,6 +123,25 @@ describe("accounts with passkeys, in Chromium's virtual authenticator", () => {
     const uploaded = await uploadFromPage(page, named.token, base64);
     expect(uploaded).toMatchObject({ created: 201, finished: 204 });
     expect(uploaded.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+
+    // Another device that holds the same passkey signs in as the same user.
+    const phone = await browser.newContext(PHONE);
+    const { page: other } = await openFeed(phone, `${edgeUrl}/?region=${region}`);
+    const otherCdp = await phone.newCDPSession(other);
+    await otherCdp.send("WebAuthn.enable");
+    const { authenticatorId: otherAuthenticator } = await otherCdp.send(
+      "WebAuthn.addVirtualAuthenticator",
+      { options: AUTHENTICATOR },
+    );
+    await otherCdp.send("WebAuthn.addCredential", {
+      authenticatorId: otherAuthenticator,
+      credential: credentials[0]!,
+    });
+    expect((await session(other)).user_id).not.toBe(anonymous.user_id);
+    await other.locator('[data-account="sign-in"]').click();
+    await other.waitForFunction(() => (window as AppWindow).edgefeed?.session.account === true);
+    expect((await session(other)).user_id).toBe(anonymous.user_id);
+    await phone.close();
 
     await Promise.all([
       page.waitForEvent("load"),
