@@ -185,9 +185,9 @@ async function stackServesTheFeed(): Promise<void> {
   const run = startDev({ EDGEFEED_DEMO_VIDEOS: "12" });
   let failure: unknown;
   try {
-    const edgeUrl = await poll("the stack printed its viewer URL", START_TIMEOUT_MS, async () => {
+    const edgeUrl = await poll("the stack printed its edge URL", START_TIMEOUT_MS, async () => {
       if (run.child.exitCode !== null) throw new Error(`npm run dev exited ${run.child.exitCode}`);
-      return /viewer app\s+(http:\/\/\S+?)\/?\s/.exec(run.output.join(""))?.[1];
+      return /edge \(wrangler dev\)\s+(http:\/\/\S+)/.exec(run.output.join(""))?.[1];
     });
     await poll("/healthz ok", 60_000, async () => {
       const health = (await (await fetch(`${edgeUrl}/healthz`)).json()) as { status: string };
