@@ -146,7 +146,7 @@ module.exports = {
     parser: "swc",
     doNotFollow: { path: "node_modules" },
     exclude: {
-      path: "^(node_modules|wasm/assembly|wasm/build|web/dist|bench/node_modules|bench/results|\\.tools|\\.dev-stack)/",
+      path: "^(node_modules|wasm/assembly|wasm/build|web/dist|bench/node_modules|bench/results|\\.tools|\\.dev-stack|\\.wrangler)/",
     },
     enhancedResolveOptions: {
       exportsFields: ["exports"],

@@ -6,6 +6,7 @@ import * as v from "valibot";
  */
 export const ErrorCode = {
   BodyTooLarge: "REQUEST.BODY_TOO_LARGE",
+  RequestAborted: "REQUEST.ABORTED",
   MalformedJson: "REQUEST.MALFORMED_JSON",
   InvalidField: "REQUEST.INVALID_FIELD",
   NotFound: "ROUTE.NOT_FOUND",

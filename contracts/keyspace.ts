@@ -51,6 +51,10 @@ export const AuthKeys = {
   account: (userId: string) => `auth:account:${userId}`,
   /** @upstash/ratelimit's prefix for new sessions per client address. */
   mintRateLimitPrefix: "rl:sessions",
+  /** `auth:admin:{digest}`: one signed-in dashboard, by its cookie's SHA-256, for 12 hours. */
+  adminSession: (digest: string) => `auth:admin:${digest}`,
+  /** @upstash/ratelimit's prefix for admin sign-in attempts per client address. */
+  adminRateLimitPrefix: "rl:admin",
 } as const;
 
 /**

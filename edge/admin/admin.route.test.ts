@@ -1,8 +1,10 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { AuthKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
+import { sha256Hex } from "../../worker-lib/secret-token";
 import worker from "../index";
-import { ADMIN_COOKIE } from "./admin-auth";
+import { ADMIN_COOKIE, ADMIN_SESSION_SECONDS } from "./admin-auth";
 import type { DashboardData } from "./dashboard.types";
 
 const TOKEN = "admin-test-token-1234";
@@ -40,21 +42,77 @@ describe("/admin", () => {
     expect(response.status).toBe(401);
   });
 
-  it("swaps ?token= for an HttpOnly cookie that opens the dashboard", async () => {
-    expect((await call("/admin?token=wrong")).status).toBe(401);
-    const signIn = await call(`/admin?token=${TOKEN}`);
+  it("signs in by POST into a server-side session that sign-out ends; a token in the address is refused", async () => {
+    const inAddress = await call(`/admin?token=${TOKEN}`);
+    expect(inAddress.status).toBe(400);
+    expect(((await inAddress.json()) as { error: { message: string } }).error.message).toMatch(
+      /^token: /,
+    );
+    const form = (token: string, ip = "192.0.2.10") =>
+      call("/admin/sign-in", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": ip },
+        body: new URLSearchParams({ token }).toString(),
+      });
+    expect((await form("wrong")).status).toBe(401);
+    const signIn = await form(TOKEN);
     expect(signIn.status).toBe(303);
     expect(signIn.headers.get("location")).toBe("/admin");
     const setCookie = signIn.headers.get("set-cookie") ?? "";
     expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
     expect(setCookie).not.toContain(TOKEN);
     const cookie = setCookie.split(";")[0] ?? "";
     expect(cookie.startsWith(`${ADMIN_COOKIE}=`)).toBe(true);
+    // Each sign-in is its own session, not a fixed function of the token.
+    const again = (await form(TOKEN)).headers.get("set-cookie")?.split(";")[0];
+    expect(again).not.toBe(cookie);
+
+    const session = cookie.slice(ADMIN_COOKIE.length + 1);
+    const key = AuthKeys.adminSession(await sha256Hex(session));
+    const ttl = await redisFromEnv(env).ttl(key);
+    expect(ttl).toBeGreaterThan(ADMIN_SESSION_SECONDS - 60);
+    expect(ttl).toBeLessThanOrEqual(ADMIN_SESSION_SECONDS);
+
     const page = await call("/admin", { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("admin.js");
-    const api = await call("/admin/api/metrics", { headers: { cookie } });
-    expect(api.status).toBe(200);
+    expect((await call("/admin/api/metrics", { headers: { cookie } })).status).toBe(200);
+
+    const signOut = await call("/admin/sign-out", { method: "POST", headers: { cookie } });
+    expect(signOut.status).toBe(303);
+    expect((await call("/admin/api/metrics", { headers: { cookie } })).status).toBe(401);
+    expect((await call("/admin/api/metrics", { headers: { cookie: again ?? "" } })).status).toBe(
+      200,
+    );
+  });
+
+  it("limits sign-in attempts per address and refuses an oversized sign-in body", async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const attempt = () =>
+      call("/admin/sign-in", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify({ token: "guess" }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await attempt()).status);
+    expect(statuses.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 64; i++) controller.enqueue(new Uint8Array(1024).fill(97));
+        controller.close();
+      },
+    });
+    const large = await call("/admin/sign-in", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: chunked,
+      duplex: "half",
+    } as RequestInit);
+    expect(large.status).toBe(413);
   });
 
   it("serves chart-ready series with a bearer token and records the gauges it reads", async () => {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { redisFromEnv } from "../../worker-lib/redis.client";
-import { type AdminEnv, requireAdmin } from "./admin-auth";
+import { type AdminEnv, requireAdmin, signIn, signOut } from "./admin-auth";
 import { loadDashboard } from "./dashboard-data";
 
 /**
@@ -9,6 +9,8 @@ import { loadDashboard } from "./dashboard-data";
  * admin token.
  */
 export const adminRoute = new Hono<{ Bindings: AdminEnv }>()
+  .post("/admin/sign-in", signIn)
+  .post("/admin/sign-out", signOut)
   .use("/admin", requireAdmin())
   .use("/admin/*", requireAdmin())
   .get("/admin/api/metrics", async (c) => {

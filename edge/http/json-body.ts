@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { describeIssue, ErrorCode } from "../../contracts/error.schema";
+import { readBodyUpTo } from "./body-bytes";
 import { jsonError } from "./errors";
 
 export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };
@@ -8,19 +9,17 @@ export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Resp
 /**
  * Reads a JSON body of at most `maxBytes` and validates it: 413 when too large, 400
  * `REQUEST.MALFORMED_JSON` when it does not parse, 400 `REQUEST.INVALID_FIELD` naming the field.
- * The size is checked on the bytes read, not on Content-Length, which a client may omit or lie in.
+ * The size is checked while the bytes arrive, not only on Content-Length, which a client may omit
+ * or lie in.
  */
 export async function readJsonBody<S extends v.GenericSchema>(
   c: Context,
   schema: S,
   maxBytes: number,
 ): Promise<BodyResult<v.InferOutput<S>>> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > maxBytes) {
-    return { ok: false, response: tooLarge(c, maxBytes) };
-  }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > maxBytes) return { ok: false, response: tooLarge(c, maxBytes) };
+  const body = await readBodyUpTo(c.req.raw, maxBytes);
+  if (!body.ok) return { ok: false, response: bodyRefused(c, body.reason, maxBytes) };
+  const { bytes } = body;
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder().decode(bytes));
@@ -40,6 +39,15 @@ export async function readJsonBody<S extends v.GenericSchema>(
   return { ok: true, value: parsed.output };
 }
 
-function tooLarge(c: Context, maxBytes: number): Response {
-  return jsonError(c, 413, ErrorCode.BodyTooLarge, `request body exceeds ${maxBytes} bytes`);
+/** 413 for a body past the limit; an aborted one is logged as such, and its answer goes nowhere. */
+export function bodyRefused(
+  c: Context,
+  reason: "too-large" | "aborted",
+  maxBytes: number,
+): Response {
+  if (reason === "too-large") {
+    return jsonError(c, 413, ErrorCode.BodyTooLarge, `request body exceeds ${maxBytes} bytes`);
+  }
+  console.info(`edge: client aborted ${c.req.method} ${c.req.path} mid-body`);
+  return jsonError(c, 400, ErrorCode.RequestAborted, "request body: the client went away");
 }

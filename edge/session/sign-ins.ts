@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { AuthKeys } from "../../contracts/keyspace";
+import { randomToken, sha256Hex } from "../../worker-lib/secret-token";
 
 /** A sign-in lasts this long without a refresh; each refresh extends it. */
 export const SIGN_IN_TTL_SECONDS = 30 * 24 * 3600;
@@ -30,19 +31,6 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 local fields = redis.call('HMGET', KEYS[1], 'user', 'region', 'account')
 return {1, fields[1], fields[2], fields[3]}
 `;
-
-function randomToken(bytes: number): string {
-  const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw))
-    .replace(/=+$/, "")
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A user id no client chose: 16 url-safe characters of randomness. */
 export function mintUserId(): string {

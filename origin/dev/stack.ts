@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       `edgefeed is up (${secondsSince(startedAt)} s after start):`,
       // Passkeys need a host name: the browser refuses an IP address as the relying party.
       `  viewer app            ${edgeUrl.replace("127.0.0.1", "localhost")}/`,
-      `  operators' dashboard  ${edgeUrl}/admin?token=${secrets.adminToken}`,
+      `  operators' dashboard  ${edgeUrl.replace("127.0.0.1", "localhost")}/admin   admin token: ${secrets.adminToken}`,
       `  edge (wrangler dev)   ${edgeUrl}   health: ${edgeUrl}/healthz`,
       `  origin API            ${originUrl}`,
       `  Upstash REST bridge   ${bridgeUrl}`,
