@@ -117,8 +117,16 @@ export class FeedMirror {
       commit: () => {
         const sent = fresh.reduce((max, row) => Math.max(max, row.seq), mirrored);
         this.meta.set(SUPPRESSED_MIRRORED_SEQ, sent);
-        // Gone from Redis now; a suppression renewed meanwhile has a later `until` and stays.
-        this.sql.exec("DELETE FROM suppressed WHERE until <= ?", now);
+        // Gone from Redis now: only the rows this write removed there, since one that expired or
+        // was evicted meanwhile is still in Redis; one renewed meanwhile has a later `until`.
+        for (const row of expired) {
+          this.sql.exec(
+            "DELETE FROM suppressed WHERE kind = ? AND value = ? AND until <= ?",
+            row.kind,
+            row.value,
+            now,
+          );
+        }
       },
     };
   }

@@ -11,7 +11,13 @@ import {
 import { DEAD_URL, rank, redis, seedVideos } from "../../testing/worker-lib/redis.testing";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { hydrateCandidates } from "../../worker-lib/video-card";
-import { FeedEngine, type FeedEngineDeps, type PageRequest, type PageResult } from "./feed-engine";
+import {
+  FeedEngine,
+  type FeedEngineDeps,
+  MAX_SUPPRESSIONS,
+  type PageRequest,
+  type PageResult,
+} from "./feed-engine";
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror } from "./feed-mirror";
 import { rankAtOrigin } from "./origin-rank";
@@ -494,6 +500,25 @@ describe("UserFeed Redis mirror of seen and suppressed", () => {
       await engine.flush();
       const hash = await mirrorHash(SeenKeys.suppressed("d-suppexpire"));
       expect(hash).toEqual({ "creator_id:c-new": String(clock + 30 * DAY_MS) });
+    });
+  });
+
+  it("keeps the newest 500 suppressions, here and in the mirror", async () => {
+    const user = "d-suppcap";
+    await runInDurableObject(stubFor(user), async (_, state) => {
+      const engine = new FeedEngine(state.storage, deps(user));
+      for (let i = 0; i < MAX_SUPPRESSIONS + 100; i++) engine.suppress({ creator_id: `c-${i}` });
+      await engine.flush();
+      const kept = state.storage.sql
+        .exec<{ value: string }>("SELECT value FROM suppressed ORDER BY seq")
+        .toArray()
+        .map((row) => row.value);
+      expect(kept).toHaveLength(MAX_SUPPRESSIONS);
+      expect(kept[0]).toBe("c-100");
+      const hash = await mirrorHash(SeenKeys.suppressed(user));
+      expect(Object.keys(hash)).toHaveLength(MAX_SUPPRESSIONS);
+      expect(hash["creator_id:c-99"]).toBeUndefined();
+      expect(hash[`creator_id:c-${MAX_SUPPRESSIONS + 99}`]).toBeDefined();
     });
   });
 
