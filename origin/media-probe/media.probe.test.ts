@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateClip } from "./clip.generator";
-import { MediaRejection, probeMedia } from "./media.probe";
+import { DEFAULT_MEDIA_LIMITS, MediaRejection, probeMedia } from "./media.probe";
 
 const tools = { ffmpegPath: "ffmpeg", ffprobePath: "ffprobe" };
 const dir = mkdtempSync(join(tmpdir(), "edgefeed-probe-"));
@@ -54,6 +54,31 @@ describe("probeMedia", () => {
     await generateClip({ path: tiny, width: 160, height: 96, seconds: 3 });
     await expect(probeMedia(tiny, tools)).rejects.toThrow(
       "the video is 160×96; its shorter side must be at least 144 pixels",
+    );
+  });
+
+  it("rejects a video past the resolution and frame-rate caps", async () => {
+    expect(DEFAULT_MEDIA_LIMITS).toMatchObject({ maxLongSide: 4096, maxFps: 120 });
+    // The same checks at caps this clip exceeds, so the test needs no 8K encode.
+    await expect(
+      probeMedia(clip, tools, { ...DEFAULT_MEDIA_LIMITS, maxLongSide: 300 }),
+    ).rejects.toThrow("the video is 320×240; its longer side must be at most 300 pixels");
+    await expect(probeMedia(clip, tools, { ...DEFAULT_MEDIA_LIMITS, maxFps: 24 })).rejects.toThrow(
+      "the video has 25 frames per second; at most 24 are accepted",
+    );
+  });
+
+  it("rejects a file that ffprobe cannot read in time", async () => {
+    // A stand-in ffprobe that hangs, as ffprobe does on some crafted inputs.
+    const hanging = join(dir, "hanging-ffprobe");
+    await writeFile(hanging, "#!/bin/sh\nexec sleep 30\n", { mode: 0o755 });
+    const limits = { ...DEFAULT_MEDIA_LIMITS, probeTimeoutMs: 300 };
+    const error = await probeMedia(clip, { ...tools, ffprobePath: hanging }, limits).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MediaRejection);
+    expect((error as Error).message).toBe(
+      "the file could not be read within 0.3 s; it may be damaged",
     );
   });
 });

@@ -11,12 +11,21 @@ export interface MediaLimits {
   maxDurationMs: number;
   /** Shortest side below this is not worth a ladder (the smallest rung is 240p). */
   minShortSide: number;
+  /** Longest side above this is refused: the top rung is 1080p, and decoding 8K costs minutes. */
+  maxLongSide: number;
+  /** Frames per second above this are refused: the ladder plays at 30 or fewer. */
+  maxFps: number;
+  /** ffprobe and each decode check are killed past this. */
+  probeTimeoutMs: number;
 }
 
 export const DEFAULT_MEDIA_LIMITS: MediaLimits = {
   minDurationMs: 3_000,
   maxDurationMs: 180_000,
   minShortSide: 144,
+  maxLongSide: 4096,
+  maxFps: 120,
+  probeTimeoutMs: 30_000,
 };
 
 /** What the transcoder needs to know about an original, in display orientation. */
@@ -66,15 +75,12 @@ export async function probeMedia(
   tools: MediaTools,
   limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
 ): Promise<MediaInfo> {
-  const result = await runTool(tools.ffprobePath, [
-    "-v",
-    "error",
-    "-print_format",
-    "json",
-    "-show_format",
-    "-show_streams",
-    path,
-  ]);
+  const result = await runTool(
+    tools.ffprobePath,
+    ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
+    { timeoutMs: limits.probeTimeoutMs },
+  );
+  if (result.timedOut) throw tookTooLong(limits);
   if (result.code !== 0) {
     throw new MediaRejection(`not a video file that can be read (${reasonFrom(result.stderr)})`);
   }
@@ -109,16 +115,33 @@ export async function probeMedia(
       `the video is ${width}×${height}; its shorter side must be at least ${limits.minShortSide} pixels`,
     );
   }
+  if (Math.max(width, height) > limits.maxLongSide) {
+    throw new MediaRejection(
+      `the video is ${width}×${height}; its longer side must be at most ${limits.maxLongSide} pixels`,
+    );
+  }
+  const fps = frameRate(video.avg_frame_rate);
+  if (fps > limits.maxFps) {
+    throw new MediaRejection(
+      `the video has ${Math.round(fps)} frames per second; at most ${limits.maxFps} are accepted`,
+    );
+  }
   const info: MediaInfo = {
     durationMs,
     width,
     height,
-    fps: frameRate(video.avg_frame_rate),
+    fps,
     videoCodec: video.codec_name ?? "unknown",
     hasAudio: streams.some((s) => s.codec_type === "audio"),
   };
-  await checkDecodable(path, info, tools);
+  await checkDecodable(path, info, tools, limits);
   return info;
+}
+
+function tookTooLong(limits: MediaLimits): MediaRejection {
+  return new MediaRejection(
+    `the file could not be read within ${limits.probeTimeoutMs / 1000} s; it may be damaged`,
+  );
 }
 
 function frameRate(ratio: string | undefined): number {
@@ -131,13 +154,23 @@ function frameRate(ratio: string | undefined): number {
  * Decodes the first and the last second. A truncated upload whose index still claims the full
  * length (a faststart mp4 cut short) probes fine but has no frames at its end.
  */
-async function checkDecodable(path: string, info: MediaInfo, tools: MediaTools): Promise<void> {
+async function checkDecodable(
+  path: string,
+  info: MediaInfo,
+  tools: MediaTools,
+  limits: MediaLimits,
+): Promise<void> {
   const tailStart = Math.max(0, info.durationMs / 1000 - 1.5);
-  await Promise.all([0, tailStart].map((start) => decodeFrames(path, start, tools)));
+  await Promise.all([0, tailStart].map((start) => decodeFrames(path, start, tools, limits)));
 }
 
-async function decodeFrames(path: string, start: number, tools: MediaTools): Promise<void> {
-  const result = await runTool(tools.ffmpegPath, [
+async function decodeFrames(
+  path: string,
+  start: number,
+  tools: MediaTools,
+  limits: MediaLimits,
+): Promise<void> {
+  const args = [
     "-v",
     "error",
     "-ss",
@@ -153,7 +186,9 @@ async function decodeFrames(path: string, start: number, tools: MediaTools): Pro
     "-progress",
     "pipe:1",
     "-",
-  ]);
+  ];
+  const result = await runTool(tools.ffmpegPath, args, { timeoutMs: limits.probeTimeoutMs });
+  if (result.timedOut) throw tookTooLong(limits);
   const frames = Math.max(
     0,
     ...[...result.stdout.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1])),

@@ -5,15 +5,25 @@ export interface ToolResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** The tool ran past its time limit and was killed. */
+  timedOut: boolean;
 }
+
+/** What a probe or a decode check may take: a crafted file must not hold a worker forever. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
 
 export interface RunOptions {
   /** Called per stdout line as it arrives (ffmpeg `-progress pipe:1`); stdout is then not kept. */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
+  /** Killed (SIGKILL) past this; DEFAULT_TOOL_TIMEOUT_MS unless given. */
+  timeoutMs?: number;
 }
 
-/** Runs ffmpeg/ffprobe without a shell; keeps only the last 16 KB of stderr for error messages. */
+/**
+ * Runs ffmpeg/ffprobe without a shell, under a time limit; keeps only the last 16 KB of stderr
+ * for error messages.
+ */
 export function runTool(
   path: string,
   args: string[],
@@ -21,6 +31,11 @@ export function runTool(
 ): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS);
     let stdout = "";
     let stderr = "";
     if (options.onLine) {
@@ -33,8 +48,14 @@ export function runTool(
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-16_384);
     });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
   });
 }
 

@@ -27,6 +27,16 @@ export interface PipelineOptions {
   /** Percent 0–100 from ffmpeg's `-progress` output (out_time over the source's duration). */
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
+  /** The ladder encode is killed past this; `ladderTimeoutMs(duration)` unless given. */
+  timeoutMs?: number;
+}
+
+/**
+ * Time the ladder encode may take: two minutes plus 20 s per second of video, so that only a stuck
+ * or pathological encode reaches it, and the job is retried and then dead-lettered, not held.
+ */
+export function ladderTimeoutMs(durationMs: number): number {
+  return 120_000 + 20 * durationMs;
 }
 
 export const STILL_FRACTIONS = [0.25, 0.5, 0.75] as const;
@@ -63,10 +73,15 @@ export async function transcodeToHls(
     stillFrames: frames,
     ...(options.preset ? { preset: options.preset } : {}),
   });
+  const timeoutMs = options.timeoutMs ?? ladderTimeoutMs(media.durationMs);
   const result = await runTool(options.tools.ffmpegPath, args, {
     onLine: progressReader(media.durationMs, options.onProgress),
+    timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  if (result.timedOut) {
+    throw new Error(`ffmpeg ladder took longer than ${Math.round(timeoutMs / 1000)} s`);
+  }
   if (result.code !== 0) {
     throw new Error(`ffmpeg ladder failed: ${reasonFrom(result.stderr)}`);
   }
