@@ -86,6 +86,13 @@ export const CatalogKeys = {
    * catalog store in the go-live MULTI.
    */
   newestLive: () => "live:newest",
+  /** Sorted set `uploads:open`: video → when its upload was created (ms), while `uploading`. */
+  openUploads: () => "uploads:open",
+  /**
+   * Sorted set `originals:expiring`: video → when its original may be deleted (ms), for rejected
+   * and failed videos; the upload janitor deletes them then.
+   */
+  expiringOriginals: () => "originals:expiring",
   /** Sorted set `fyp:{user}`: pre-ranked candidates, members per encodeForYouMember. */
   forYou: (userId: string) => `fyp:${userId}`,
   /** Sorted set `explore:{region}`: under-exposed fresh videos for exploration slots. */

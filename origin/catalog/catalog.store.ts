@@ -54,6 +54,12 @@ export function pendingRecord(
   };
 }
 
+/**
+ * How long a rejected or failed video's original is kept before the upload janitor deletes it:
+ * a week for the creator to ask why and for an operator to re-run a job after a fix.
+ */
+export const ORIGINAL_GRACE_MS = 7 * 24 * 3600 * 1000;
+
 export class CatalogStore {
   constructor(
     private readonly redis: Redis,
@@ -61,12 +67,16 @@ export class CatalogStore {
   ) {}
 
   async create(record: VideoRecord, extra: { original_key?: string } = {}): Promise<void> {
-    await this.redis.hset(CatalogKeys.video(record.id), {
+    const tx = this.redis.multi().hset(CatalogKeys.video(record.id), {
       ...toHash(record),
       progress: "0",
       attempts: "0",
       ...extra,
     });
+    if (record.status === "uploading") {
+      tx.zadd(CatalogKeys.openUploads(), Date.parse(record.created_at), record.id);
+    }
+    await tx.exec();
   }
 
   async get(id: string): Promise<CatalogEntry | undefined> {
@@ -99,7 +109,13 @@ export class CatalogStore {
     const update: Record<string, string> = { status };
     if (fields.progress !== undefined) update.progress = String(fields.progress);
     if (fields.reason !== undefined) update.reason = fields.reason;
-    await this.redis.hset(CatalogKeys.video(id), update);
+    const tx = this.redis.multi().hset(CatalogKeys.video(id), update);
+    if (status !== "uploading") tx.zrem(CatalogKeys.openUploads(), id);
+    if (status === "rejected" || status === "failed") {
+      // NX: the grace period runs from the first time the video ended up unusable.
+      tx.zadd(CatalogKeys.expiringOriginals(), "NX", Date.now() + ORIGINAL_GRACE_MS, id);
+    }
+    await tx.exec();
   }
 
   async setProgress(id: string, percent: number): Promise<void> {
@@ -135,7 +151,13 @@ export class CatalogStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(CatalogKeys.video(id)).zrem(CatalogKeys.newestLive(), id).exec();
+    await this.redis
+      .multi()
+      .del(CatalogKeys.video(id))
+      .zrem(CatalogKeys.newestLive(), id)
+      .zrem(CatalogKeys.openUploads(), id)
+      .zrem(CatalogKeys.expiringOriginals(), id)
+      .exec();
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type MediaLimits,
   type MediaTools,
 } from "../media-probe/media.probe";
+import { startUploadJanitor } from "../uploads/upload.janitor";
 import { transcodeWithRetries } from "./job.attempts";
 import { claimNext, dropMalformed, runClaimed } from "./job.claim";
 import { sleep, type TranscodeContext } from "./transcode.context";
@@ -35,6 +36,8 @@ export interface TranscodeWorkerOptions {
   workDir?: string;
   preset?: string;
   log?: (line: string) => void;
+  /** How often this worker's upload janitor sweeps (upload.janitor.ts); 0 turns it off. */
+  janitorEveryMs?: number;
 }
 
 export interface RunningTranscodeWorker {
@@ -89,12 +92,23 @@ export async function startTranscodeWorker(
     signal: abort.signal,
   };
   const loop = consume(ctx, blocking, o.blockMs);
+  // Every worker sweeps; a sweep is idempotent, so two overlapping ones change nothing twice.
+  const janitor =
+    o.janitorEveryMs === 0
+      ? null
+      : startUploadJanitor({
+          redis,
+          s3: o.s3,
+          bucket: o.bucket,
+          log: o.log,
+          ...(o.janitorEveryMs ? { everyMs: o.janitorEveryMs } : {}),
+        });
   return {
     consumer: o.consumer,
     async stop() {
       abort.abort();
       blocking.disconnect();
-      await loop.catch(() => {});
+      await Promise.all([loop.catch(() => {}), janitor?.stop()]);
       redis.disconnect();
     },
   };
