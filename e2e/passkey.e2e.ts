@@ -138,7 +138,11 @@ describe("accounts with passkeys, in Chromium's virtual authenticator", () => {
       credential: credentials[0]!,
     });
     expect((await session(other)).user_id).not.toBe(anonymous.user_id);
-    await other.locator('[data-account="sign-in"]').click();
+    // Signing in replaces this browser's viewer, so the app reloads as the account.
+    await Promise.all([
+      other.waitForEvent("load"),
+      other.locator('[data-account="sign-in"]').click(),
+    ]);
     await other.waitForFunction(() => (window as AppWindow).edgefeed?.session.account === true);
     expect((await session(other)).user_id).toBe(anonymous.user_id);
     await phone.close();
