@@ -25,6 +25,7 @@ const SECRET = "test-origin-secret";
 const HEALTH_COUNT =
   'edgefeed_origin_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"}';
 const redis = new Redis(inject("redisUrl"));
+const METRICS_TOKEN = "cluster-metrics-token";
 let api: ManagedChild;
 let url: string;
 
@@ -41,7 +42,11 @@ beforeAll(async () => {
       sharedSecret: SECRET,
     },
     // Uploads finished here queue their jobs where no transcoder of another test looks.
-    { ORIGIN_API_WORKERS: "2", TRANSCODE_STREAM: `api-cluster-${randomUUID()}` },
+    {
+      ORIGIN_API_WORKERS: "2",
+      TRANSCODE_STREAM: `api-cluster-${randomUUID()}`,
+      METRICS_TOKEN,
+    },
   );
   api = spawnRole("api", env);
   await waitForHealthy(`${url}/healthz`, 20_000);
@@ -61,7 +66,9 @@ interface Answer {
 /** A GET on a connection of its own, so the primary hands each one to the next worker. */
 function get(path: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    request(`${url}${path}`, { agent: false, timeout: 2_000 }, (response) => {
+    // Scrapes carry the metrics token, as a Prometheus job's bearer_token does.
+    const headers = path === "/metrics" ? { authorization: `Bearer ${METRICS_TOKEN}` } : {};
+    request(`${url}${path}`, { agent: false, timeout: 2_000, headers }, (response) => {
       let body = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {

@@ -19,6 +19,8 @@ export interface OriginDeps {
   serveMedia?: MediaRouteOptions;
   /** `/internal/feed/refresh` and `/v1/rank`; absent in apps that don't rank. */
   ranking?: { refresh: RefreshRouteOptions; rank: Omit<RankRouteOptions, "latency"> };
+  /** The bearer token `/metrics` asks for; absent, the route is off. */
+  metricsToken?: string;
 }
 
 /** The origin's HTTP API. Routes for media, ranking and uploads mount here as they land. */
@@ -26,7 +28,7 @@ export function createOriginApp(deps: OriginDeps): Hono {
   const app = new Hono();
   const metrics = createOriginMetrics({ redis: deps.redis });
   app.use(metrics.middleware);
-  app.route("/", metricsRoute(metrics));
+  app.route("/", metricsRoute(metrics, deps.metricsToken));
 
   app.get("/healthz", async (c) => {
     const [redis, storage] = await Promise.all([

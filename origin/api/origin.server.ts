@@ -56,6 +56,7 @@ export async function startOrigin(
     redis,
     s3,
     bucket: config.s3.bucket,
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     uploads: {
       redis,
       s3,

@@ -302,11 +302,13 @@ describe("POST /v1/rank", () => {
         refresh: { redis, sharedSecret: SECRET, keyPrefix: prefix },
         rank: { redis, sharedSecret: SECRET, keyPrefix: prefix, model },
       },
+      metricsToken: "scrape-token-123",
     });
     const user = `${prefix}timed`;
     await rank(origin, { user_id: user, region: "eu", limit: 5 });
     await rank(origin, { user_id: user, region: "eu", limit: 5 });
-    const text = await (await origin.request("/metrics")).text();
+    const scrape = { headers: { authorization: "Bearer scrape-token-123" } };
+    const text = await (await origin.request("/metrics", scrape)).text();
     expect(text).toMatch(/^edgefeed_ranker_latency_seconds_count\{stage="full"\} 2$/m);
     // Queued for the background ranker, due now, in the region asked for.
     const due = Number(await redis.zscore(`${prefix}ranker:due`, user));

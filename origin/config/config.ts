@@ -34,6 +34,7 @@ const ApiEnvSchema = v.object({
   ...RedisEnv,
   ORIGIN_PORT: v.optional(port, "8788"),
   ORIGIN_SHARED_SECRET: secret,
+  METRICS_TOKEN: v.optional(secret),
   ...S3Env,
   ...CheckpointEnv,
   RANK_MODEL_SYNC_MS: v.optional(
@@ -91,6 +92,8 @@ export interface OriginConfig {
   redisUrl: string;
   originPort: number;
   sharedSecret: string;
+  /** `METRICS_TOKEN`: what scrapers of `/metrics` send as a bearer token; unset, it is off. */
+  metricsToken?: string;
   s3: S3Config;
   /** Uploads and transcoding; defaults from loadMediaConfig({}) when absent. */
   media?: MediaConfig;
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OriginConfig {
     redisUrl: e.REDIS_URL,
     originPort: e.ORIGIN_PORT,
     sharedSecret: e.ORIGIN_SHARED_SECRET,
+    ...(e.METRICS_TOKEN ? { metricsToken: e.METRICS_TOKEN } : {}),
     s3: s3From(e),
     media: loadMediaConfig(env),
     rankerCheckpointPrefix: e.RANKER_CHECKPOINT_PREFIX,

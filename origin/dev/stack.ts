@@ -106,14 +106,18 @@ async function main(): Promise<void> {
   const originUrl = `http://127.0.0.1:${originPort}`;
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
 
-  const originEnv = originEnvironment({
-    redisUrl: redis.url,
-    s3Endpoint: s3.endpoint,
-    bridgeToken: secrets.bridgeToken,
-    bridgePort,
-    originPort,
-    sharedSecret: secrets.originSecret,
-  });
+  const originEnv = originEnvironment(
+    {
+      redisUrl: redis.url,
+      s3Endpoint: s3.endpoint,
+      bridgeToken: secrets.bridgeToken,
+      bridgePort,
+      originPort,
+      sharedSecret: secrets.originSecret,
+    },
+    // One operator locally: the dashboard's token also opens the origin's /metrics.
+    { METRICS_TOKEN: secrets.adminToken },
+  );
 
   const onUnexpectedExit = (child: ManagedChild) =>
     child.process.once("exit", (code, signal) => {
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
       `  viewer app            ${edgeUrl.replace("127.0.0.1", "localhost")}/`,
       `  operators' dashboard  ${edgeUrl.replace("127.0.0.1", "localhost")}/admin   admin token: ${secrets.adminToken}`,
       `  edge (wrangler dev)   ${edgeUrl}   health: ${edgeUrl}/healthz`,
-      `  origin API            ${originUrl}`,
+      `  origin API            ${originUrl}   metrics: ${originUrl}/metrics (Bearer admin token)`,
       `  Upstash REST bridge   ${bridgeUrl}`,
       `  redis-server          ${redis.url}`,
       `  S3-compatible server  ${s3.endpoint}   bucket: ${LOCAL_BUCKET}`,

@@ -1,13 +1,23 @@
 import { Hono } from "hono";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
+import { sameSecret } from "../../contracts/internal-auth";
 import type { OriginMetrics } from "./origin-metrics";
 
 /** Names the process that assembled a scrape: in the api cluster, the worker that received it. */
 export const WORKER_HEADER = "x-origin-worker";
 
-/** `GET /metrics`: the Prometheus text format, for any standard scraper. */
-export function metricsRoute(metrics: OriginMetrics): Hono {
+/**
+ * `GET /metrics`: the Prometheus text format, for any standard scraper that sends
+ * `Authorization: Bearer {METRICS_TOKEN}`. Without a token configured the route is off: request
+ * rates, queue depths and process details are for operators, not for anyone who can reach the port.
+ */
+export function metricsRoute(metrics: OriginMetrics, token: string | undefined): Hono {
   return new Hono().get("/metrics", async (c) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!token || bearer === undefined || !sameSecret(bearer, token)) {
+      const message = token ? "authorization: metrics token required" : "METRICS_TOKEN: not set";
+      return c.json(errorBody(ErrorCode.Unauthorized, message), 401);
+    }
     c.header(WORKER_HEADER, String(process.pid));
     let body: string;
     try {

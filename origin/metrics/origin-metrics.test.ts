@@ -7,6 +7,8 @@ import { sample } from "../../testing/origin/metrics/metrics.testing";
 import { createOriginMetrics, metricsRoute, WORKER_HEADER } from ".";
 
 const redis = new Redis(inject("redisUrl"));
+const SCRAPE_TOKEN = "scrape-token-123";
+const scrape = { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } };
 afterAll(() => redis.disconnect());
 
 describe("GET /metrics on the origin", () => {
@@ -15,10 +17,13 @@ describe("GET /metrics on the origin", () => {
     const app = new Hono()
       .use(metrics.middleware)
       .get("/things/:id", (c) => c.text(c.req.param("id")))
-      .route("/", metricsRoute(metrics));
+      .route("/", metricsRoute(metrics, SCRAPE_TOKEN));
     for (const id of ["a", "b", "c"]) expect((await app.request(`/things/${id}`)).status).toBe(200);
     await app.request("/nowhere");
-    const response = await app.request("/metrics");
+    expect((await app.request("/metrics")).status).toBe(401);
+    const wrong = { headers: { authorization: "Bearer not-the-token" } };
+    expect((await app.request("/metrics", wrong)).status).toBe(401);
+    const response = await app.request("/metrics", scrape);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
     // Outside the api cluster a scrape is this process's own registry.
