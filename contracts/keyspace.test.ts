@@ -49,7 +49,7 @@ describe("the keyspace", () => {
     expect(features.follows("u1")).toBe("follows:u1");
     expect(features.trendingBucket("eu", 60_000)).toBe("tr:eu:60000");
     expect(features.trendingRegions()).toBe("trending:regions");
-    expect(features.spamSession("s1")).toBe("spam:session:s1");
+    expect(features.spamUser("u1")).toBe("spam:user:u1");
     const ranker = rankerKeys("");
     expect(ranker.due()).toBe("ranker:due");
     expect(ranker.longHistory("u1")).toBe("ranker:history:u1");

@@ -169,8 +169,11 @@ export function featureKeys(prefix: string) {
     trendingRegions: () => `${prefix}trending:regions`,
     /** Lock `trending:lock`: one trending recomputation at a time across processors. */
     trendingLock: () => `${prefix}trending:lock`,
-    /** Flag `spam:session:{session}`: the session's events stop counting until it expires. */
-    spamSession: (sessionId: string) => `${prefix}spam:session:${sessionId}`,
+    /**
+     * Flag `spam:user:{user}`: a bot, over all its sessions. Its events stop counting in trending,
+     * sequences and training until it expires; the archive keeps them, marked.
+     */
+    spamUser: (userId: string) => `${prefix}spam:user:${userId}`,
   };
 }
 

@@ -60,4 +60,28 @@ describe("event archiver", () => {
     const kept = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: written[0] }));
     expect(await kept.Body!.transformToString()).toBe("marker");
   });
+
+  it("marks the events of users flagged as bots and keeps them", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    const archiver = new EventArchiver({ redis, s3, bucket, keys, partitions: 1, prefix });
+    await redis.set(keys.spamUser("bot"), "1");
+    const minute = Date.UTC(2026, 0, 3, 4, 5);
+    const event = (user: string) => JSON.stringify({ user_id: user, event: { type: "like" } });
+    await redis.xadd(keys.stream(0), `${minute}-0`, STREAM_FIELD, event("bot"));
+    await redis.xadd(keys.stream(0), `${minute + 1}-0`, STREAM_FIELD, event("ann"));
+    await redis.xadd(keys.stream(0), `${minute + 60_000}-0`, STREAM_FIELD, event("ann"));
+    const [key] = await archiver.archiveComplete();
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = gunzipSync(Buffer.from(await object.Body!.transformToByteArray())).toString();
+    expect(
+      text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { id: `${minute}-0`, e: event("bot"), flagged: true },
+      { id: `${minute + 1}-0`, e: event("ann") },
+    ]);
+  });
 });

@@ -72,23 +72,40 @@ export class EventArchiver {
     if (Number(newest[0].split("-")[0]) < windowEnd) return null;
     const firstId = next[0];
     let lastId = firstId;
-    const lines: string[] = [];
+    const entries: { id: string; event: string | null }[] = [];
     let from = `(${position}`;
     for (;;) {
       const chunk = await redis.xrange(stream, from, `(${windowEnd}-0`, "COUNT", READ_CHUNK);
       for (const [id, fields] of chunk) {
         const at = fields.indexOf(STREAM_FIELD);
-        const event = at % 2 === 0 ? (fields[at + 1] ?? null) : null;
-        lines.push(JSON.stringify({ id, e: event }));
+        entries.push({ id, event: at % 2 === 0 ? (fields[at + 1] ?? null) : null });
         lastId = id;
       }
       if (chunk.length < READ_CHUNK) break;
       from = `(${lastId}`;
     }
+    const bots = await this.flaggedUsers(entries.map((entry) => userOf(entry.event)));
+    const lines = entries.map(({ id, event }) =>
+      JSON.stringify(bots.has(userOf(event)) ? { id, e: event, flagged: true } : { id, e: event }),
+    );
     const key = LakeKeys.segment(p, windowStart, firstId, lastId);
     if (!(await this.exists(key))) await this.put(key, lines);
     await redis.hset(this.positionsKey, String(p), lastId);
     return key;
+  }
+
+  /**
+   * Which of these users the features role has flagged as bots. Their events stay in the lake,
+   * marked, so the flag can be reviewed or lifted; training skips them. A segment is archived a
+   * minute after its window, by when a bot in it has usually been judged.
+   */
+  private async flaggedUsers(users: string[]): Promise<Set<string>> {
+    const distinct = [...new Set(users.filter(Boolean))];
+    if (distinct.length === 0) return new Set();
+    const pipeline = this.options.redis.pipeline();
+    for (const user of distinct) pipeline.exists(this.options.keys.spamUser(user));
+    const results = (await pipeline.exec()) ?? [];
+    return new Set(distinct.filter((_, i) => results[i]?.[1] === 1));
   }
 
   private async exists(key: string): Promise<boolean> {
@@ -121,5 +138,16 @@ export class EventArchiver {
       if (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 412) return;
       throw error;
     }
+  }
+}
+
+/** The user of an archived stored event, or "" for an entry that is not one. */
+function userOf(event: string | null): string {
+  if (event === null) return "";
+  try {
+    const parsed = JSON.parse(event) as { user_id?: unknown };
+    return typeof parsed.user_id === "string" ? parsed.user_id : "";
+  } catch {
+    return "";
   }
 }

@@ -27,9 +27,9 @@ export interface VideoMeta {
 export interface BatchContext {
   keys: FeatureKeys;
   meta: (stored: StoredEvent) => VideoMeta;
-  /** Whether the session is flagged as a bot by the time this event is seen. */
+  /** Whether the user is flagged as a bot by the time this event is seen. */
   flagged: (stored: StoredEvent) => boolean;
-  /** Sessions flagged by this batch, persisted with it. */
+  /** Users flagged by this batch, persisted with it. */
   newlyFlagged: string[];
 }
 
@@ -167,8 +167,8 @@ export function batchOps(batch: readonly StoredEvent[], context: BatchContext): 
     ops.push(interestOp(keys, userId, now, events, context));
   }
   ops.push(...sequences.ops(keys));
-  for (const sessionId of context.newlyFlagged) {
-    ops.push(["f", keys.spamSession(sessionId), "1", SPAM_FLAG_TTL_S]);
+  for (const userId of context.newlyFlagged) {
+    ops.push(["f", keys.spamUser(userId), "1", SPAM_FLAG_TTL_S]);
   }
   return { newestAt, ops };
 }

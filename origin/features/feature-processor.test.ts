@@ -221,8 +221,8 @@ describe("feature processor", () => {
     const us = [stored({ type: "share", video_id: "elsewhere" }, { user: "yan", region: "us" })];
     await append(prefix, [...human, ...bot, ...us]);
     await drained(prefix);
-    expect(await redis.exists(keys.spamSession("bot-s"))).toBe(1);
-    expect(await redis.exists(keys.spamSession("hum-s"))).toBe(0);
+    expect(await redis.exists(keys.spamUser("bot"))).toBe(1);
+    expect(await redis.exists(keys.spamUser("hum"))).toBe(0);
     // Refreshed by the loop at most every trendingIntervalMs (0 here): wait for one pass.
     await new Promise((r) => setTimeout(r, 300));
     const eu = await redis.zrevrange(keys.trending("eu"), 0, -1, "WITHSCORES");
@@ -238,8 +238,34 @@ describe("feature processor", () => {
     const global = await redis.zrevrange(keys.trendingGlobal(), 0, -1);
     expect(global[0]).toBe("hot");
     expect(global).toContain("elsewhere");
-    // Counters still count the bot's events: only trending ignores flagged sessions.
+    // Counters still count the bot's events: trending and training ignore flagged users.
     expect((await readVideoTotals(redis, keys, "botted")).shares).toBe(50);
+  });
+
+  it("flags a bot that starts a new session every few events, as one user", async () => {
+    const prefix = `t:${randomUUID()}:`;
+    const keys = featureKeys(prefix);
+    await start(prefix);
+    const t0 = Date.now() - 120_000;
+    // A play every 3 s on the dot, a fresh session every 2 plays: no session has a rhythm.
+    const bot = Array.from({ length: 40 }, (_, i) =>
+      stored(
+        { type: "play", video_id: `rotated-${i}`, ts: t0 + i * 3_000 },
+        { user: "rotator", session: `rot-${Math.floor(i / 2)}`, at: t0 + i * 3_000 },
+      ),
+    );
+    await append(prefix, bot);
+    await drained(prefix);
+    expect(await redis.exists(keys.spamUser("rotator"))).toBe(1);
+    const counted = new Set<string>();
+    for (const key of await redis.keys(`${prefix}tr:eu:*`)) {
+      for (const video of await redis.zrange(key, 0, -1)) counted.add(video);
+    }
+    // Each play is of another video, so no per-video cap hides it: the 20 plays it took to judge
+    // the rhythm count, the 20 after the verdict do not.
+    expect(counted.size).toBe(20);
+    expect(counted.has("rotated-19")).toBe(true);
+    expect(counted.has("rotated-20")).toBe(false);
   });
 
   it("ranks a video watched once by 20 people above one account's 10,000 events", async () => {
@@ -310,11 +336,11 @@ describe("feature processor", () => {
   it("keeps each user's engagements of the last 30 minutes in order, without plays or bots", async () => {
     const prefix = `t:${randomUUID()}:`;
     const keys = featureKeys(prefix);
-    await redis.set(keys.spamSession("sia-bot"), "1");
+    await redis.set(keys.spamUser("sia-bot"), "1");
     await start(prefix);
     const now = Date.now();
     const ago = (minutes: number) => ({ user: "sia", at: now - minutes * 60_000 });
-    const bot = { ...ago(1), session: "sia-bot" };
+    const bot = { ...ago(1), user: "sia-bot" };
     await append(prefix, [
       stored({ type: "complete", video_id: "a" }, ago(10)),
       stored({ type: "play", video_id: "played" }, ago(9)),
@@ -344,6 +370,7 @@ describe("feature processor", () => {
       { videoId: "f", at: now - 1 * 60_000 },
     ];
     expect(await readRecentSequence(redis, keys, "sia", now)).toEqual(expected);
+    expect(await readRecentSequence(redis, keys, "sia-bot", now)).toEqual([]);
     // Not only hidden by the reader: the stale video is gone from the set itself.
     expect(await redis.zrange(keys.recent("sia"), 0, -1)).toEqual(expected.map((e) => e.videoId));
     const ttl = await redis.pttl(keys.recent("sia"));

@@ -8,9 +8,9 @@ import { ensureConsumerGroup, readGroup } from "../streams/consumer-group";
 import { type BatchContext, type BatchWrites, batchOps, type VideoMeta } from "./batch-ops";
 import { COMMIT_BATCH_LUA, type CommitOutcome, flattenOps } from "./commit-batch.lua";
 import { PartitionLeases } from "./partition-lease";
-import { SessionRhythm } from "./session-rhythm";
 import { compareIds, decodeEntry, type StreamEntry, toEntries } from "./stream-entries";
 import { refreshTrending } from "./trending-refresh";
+import { UserRhythm } from "./user-rhythm";
 
 /** The group every feature processor joins on every partition (partitions split by lease). */
 const FEATURES_GROUP = ConsumerGroups.features;
@@ -39,7 +39,7 @@ export class FeatureProcessor {
   private readonly keys: FeatureKeys;
   private readonly consumer: string;
   private readonly leases: PartitionLeases;
-  private readonly rhythm = new SessionRhythm();
+  private readonly rhythm = new UserRhythm();
   private readonly flagged = new Map<string, boolean>();
   private readonly catalog = new Map<string, VideoMeta | null>();
   private readonly positions = new Map<number, string>();
@@ -246,19 +246,19 @@ export class FeatureProcessor {
   /** Catalog entries and bot flags the batch needs and this process has not seen yet. */
   private async loadContext(events: StoredEvent[]): Promise<void> {
     const newVideos = new Set<string>();
-    const newSessions = new Set<string>();
-    for (const { event, session_id } of events) {
+    const newUsers = new Set<string>();
+    for (const { event, user_id } of events) {
       if (!this.catalog.has(event.video_id)) newVideos.add(event.video_id);
-      if (!this.flagged.has(session_id)) newSessions.add(session_id);
+      if (!this.flagged.has(user_id)) newUsers.add(user_id);
     }
-    if (newVideos.size === 0 && newSessions.size === 0) return;
+    if (newVideos.size === 0 && newUsers.size === 0) return;
     const videos = [...newVideos];
-    const sessions = [...newSessions];
+    const users = [...newUsers];
     const pipeline = this.redis.pipeline();
     for (const id of videos) {
       pipeline.hmget(this.keys.video(id), "creator_id", "audio_id", "hashtags");
     }
-    for (const id of sessions) pipeline.exists(this.keys.spamSession(id));
+    for (const id of users) pipeline.exists(this.keys.spamUser(id));
     const results = (await pipeline.exec()) ?? [];
     if (this.catalog.size + videos.length > MAX_CACHED_VIDEOS) this.catalog.clear();
     videos.forEach((id, i) => {
@@ -270,7 +270,7 @@ export class FeatureProcessor {
           : null,
       );
     });
-    sessions.forEach((id, i) => {
+    users.forEach((id, i) => {
       this.flagged.set(id, results[videos.length + i]?.[1] === 1);
     });
   }
@@ -279,11 +279,11 @@ export class FeatureProcessor {
     const flaggedEvents = new Set<StoredEvent>();
     const newlyFlagged: string[] = [];
     for (const stored of events) {
-      if (this.flagged.get(stored.session_id)) {
+      if (this.flagged.get(stored.user_id)) {
         flaggedEvents.add(stored);
       } else if (this.rhythm.observe(stored)) {
-        this.flagged.set(stored.session_id, true);
-        newlyFlagged.push(stored.session_id);
+        this.flagged.set(stored.user_id, true);
+        newlyFlagged.push(stored.user_id);
         flaggedEvents.add(stored);
       }
     }

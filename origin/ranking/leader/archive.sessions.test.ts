@@ -24,7 +24,10 @@ interface Archived {
   receivedAt?: number;
 }
 
-const lineOf = ({ user, type, video, at, seq = 0, receivedAt = at }: Archived): string => {
+const lineOf = (
+  { user, type, video, at, seq = 0, receivedAt = at }: Archived,
+  flagged = false,
+): string => {
   const event: StoredEvent = {
     event: {
       id: `e-${randomUUID().slice(0, 12)}`,
@@ -39,7 +42,8 @@ const lineOf = ({ user, type, video, at, seq = 0, receivedAt = at }: Archived): 
     received_at: receivedAt,
     weight: 1,
   };
-  return JSON.stringify({ id: `${at}-${seq}`, e: JSON.stringify(event) });
+  const line = { id: `${at}-${seq}`, e: JSON.stringify(event) };
+  return JSON.stringify(flagged ? { ...line, flagged: true } : line);
 };
 
 /** Puts a segment where the archiver would, under `root`; returns its key. */
@@ -54,7 +58,7 @@ async function putSegment(
   const windowStart = Math.floor(first.at / MINUTE) * MINUTE;
   const id = (event: Archived) => `${event.at}-${event.seq ?? 0}`;
   const key = `${root}${LakeKeys.segment(partition, windowStart, id(first), id(last))}`;
-  const text = `${[...events.map(lineOf), ...extraLines].join("\n")}\n`;
+  const text = `${[...events.map((event) => lineOf(event)), ...extraLines].join("\n")}\n`;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: gzipSync(text) }));
   return key;
 }
@@ -107,7 +111,7 @@ describe("readArchiveSessions", () => {
         { user: "cat", type: "like" as const, video: "v1", at: t },
         { user: "cat", type: "like" as const, video: "v2", at: t + 1_000 },
       ]
-        .map(lineOf)
+        .map((event) => lineOf(event))
         .join("\n")}\n`,
     );
     const catKey = `${root}${LakeKeys.segment(1, t - (t % MINUTE) + 2 * MINUTE, "a", "b")}`;
@@ -147,6 +151,35 @@ describe("readArchiveSessions", () => {
       sessions: 3,
       items: 7,
     });
+  });
+
+  it("never trains on the events the archive marked as a bot's", async () => {
+    const root = uniqueRoot();
+    const now = Date.UTC(2026, 5, 10, 12);
+    const t = now - 3_600_000;
+    const known = new Map(["v1", "v2", "v3"].map((id, item) => [id, item]));
+    const bot = ["v1", "v2", "v3"].map((video, i) =>
+      lineOf({ user: "bot", type: "like", video, at: t + i * 1_000, seq: 1 }, true),
+    );
+    await putSegment(
+      root,
+      0,
+      [
+        { user: "eve", type: "like", video: "v1", at: t },
+        { user: "eve", type: "like", video: "v3", at: t + 5_000 },
+      ],
+      bot,
+    );
+    const { sessions, stats } = await readArchiveSessions({
+      s3,
+      bucket,
+      prefix: `${root}${ARCHIVE_EVENTS_PREFIX}`,
+      days: 1,
+      now,
+      itemOf: (id) => known.get(id),
+    });
+    expect(sessions.map((s) => Array.from(s))).toEqual([[0, 2]]);
+    expect(stats).toMatchObject({ lines: 5, flagged: 3, malformed: 0, sessions: 1 });
   });
 
   it("keeps only the newest sessions when capped", async () => {

@@ -47,6 +47,8 @@ export interface ArchiveReadStats {
   lines: number;
   /** Lines that are not an archived stored event. */
   malformed: number;
+  /** Lines of users flagged as bots when archived: kept in the lake, never trained on. */
+  flagged: number;
   /** Engagements with a video the model knows, as read (repeats included). */
   engagements: number;
   /** Engagements with a video the model does not know. */
@@ -84,6 +86,7 @@ export async function readArchiveSessions(
     unreadable: 0,
     lines: 0,
     malformed: 0,
+    flagged: 0,
     engagements: 0,
     unknownVideos: 0,
     sessions: 0,
@@ -101,6 +104,7 @@ export async function readArchiveSessions(
         stats.read++;
         stats.lines += segment.lines;
         stats.malformed += segment.malformed;
+        stats.flagged += segment.flagged;
         stats.unknownVideos += segment.unknownVideos;
         stats.engagements += segment.engagements.length;
         kept += segment.engagements.length;
@@ -174,6 +178,7 @@ interface Engagement {
 interface SegmentContent {
   lines: number;
   malformed: number;
+  flagged: number;
   unknownVideos: number;
   engagements: Engagement[];
 }
@@ -186,7 +191,13 @@ async function readSegment(options: ArchiveSessionsOptions, key: string): Promis
   const object = await options.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
   const body = object.Body;
   if (!(body instanceof Readable)) throw new Error(`${key}: no body stream`);
-  const content: SegmentContent = { lines: 0, malformed: 0, unknownVideos: 0, engagements: [] };
+  const content: SegmentContent = {
+    lines: 0,
+    malformed: 0,
+    flagged: 0,
+    unknownVideos: 0,
+    engagements: [],
+  };
   try {
     for await (const line of linesOf(body)) {
       if (line.length === 0) continue;
@@ -194,6 +205,10 @@ async function readSegment(options: ArchiveSessionsOptions, key: string): Promis
       const decoded = decodeLine(line);
       if (!decoded) {
         content.malformed++;
+        continue;
+      }
+      if (decoded.flagged) {
+        content.flagged++;
         continue;
       }
       if (!decoded.engaged) continue;
@@ -239,10 +254,14 @@ async function* textOf(body: Readable): AsyncGenerator<string> {
 }
 
 type DecodedLine =
-  | { engaged: false }
-  | { engaged: true; videoId: string; engagement: Omit<Engagement, "item"> };
+  | { flagged: true }
+  | { flagged: false; engaged: false }
+  | { flagged: false; engaged: true; videoId: string; engagement: Omit<Engagement, "item"> };
 
-/** An archived line `{"id": stream id, "e": stored event JSON}` (event-archiver.ts), or null. */
+/**
+ * An archived line `{"id": stream id, "e": stored event JSON, "flagged"?: true}`
+ * (event-archiver.ts), or null.
+ */
 function decodeLine(line: string): DecodedLine | null {
   let raw: unknown;
   try {
@@ -251,13 +270,15 @@ function decodeLine(line: string): DecodedLine | null {
     return null;
   }
   if (typeof raw !== "object" || raw === null) return null;
-  const { id, e } = raw as Record<string, unknown>;
+  const { id, e, flagged } = raw as Record<string, unknown>;
   if (typeof id !== "string" || typeof e !== "string") return null;
+  if (flagged === true) return { flagged: true };
   const idParts = /^(\d+)-(\d+)$/.exec(id);
   const stored = decodeStoredEvent(e);
   if (!idParts || !stored) return null;
-  if (!isRankerEngagement(stored.event.type)) return { engaged: false };
+  if (!isRankerEngagement(stored.event.type)) return { flagged: false, engaged: false };
   return {
+    flagged: false,
     engaged: true,
     videoId: stored.event.video_id,
     engagement: {

@@ -5,11 +5,11 @@ import type { StoredEvent } from "../../contracts/event.schema";
  * that starts a video every 3000 ms, or posts hundreds of events a minute, is not a person.
  */
 export const RHYTHM_MIN_INTERVALS = 20;
-/** Coefficient of variation of play-to-play intervals below which a session is a bot. */
+/** Coefficient of variation of play-to-play intervals below which a user is a bot. */
 export const RHYTHM_MAX_CV = 0.05;
 /** Events per minute of edge time no thumb produces, even swiping and liking flat out. */
 export const RATE_MAX_PER_MINUTE = 600;
-const MAX_TRACKED_SESSIONS = 200_000;
+const MAX_TRACKED_USERS = 200_000;
 
 interface Rhythm {
   lastPlayTs: number | undefined;
@@ -21,15 +21,16 @@ interface Rhythm {
 }
 
 /**
- * Watches each session's rhythm. State lives in memory: a partition's sessions are always seen
- * by its one owner, and a restart only delays a flag by a few more events.
+ * Watches each user's rhythm over all their sessions, since a script that starts a new session
+ * every few events is still one account. State lives in memory: a partition (users are
+ * partitioned) is always seen by its one owner, and a restart only delays a flag by a few events.
  */
-export class SessionRhythm {
-  private readonly sessions = new Map<string, Rhythm>();
+export class UserRhythm {
+  private readonly users = new Map<string, Rhythm>();
 
-  /** Feeds one event; true when the session just crossed into bot territory. */
+  /** Feeds one event; true when the user just crossed into bot territory. */
   observe(stored: StoredEvent): boolean {
-    const rhythm = this.rhythmOf(stored.session_id);
+    const rhythm = this.rhythmOf(stored.user_id);
     const minute = Math.floor(stored.received_at / 60_000);
     if (minute !== rhythm.minute) {
       rhythm.minute = minute;
@@ -57,15 +58,15 @@ export class SessionRhythm {
     return cv < RHYTHM_MAX_CV;
   }
 
-  private rhythmOf(sessionId: string): Rhythm {
-    let rhythm = this.sessions.get(sessionId);
+  private rhythmOf(userId: string): Rhythm {
+    let rhythm = this.users.get(userId);
     if (rhythm) return rhythm;
-    if (this.sessions.size >= MAX_TRACKED_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
+    if (this.users.size >= MAX_TRACKED_USERS) {
+      const oldest = this.users.keys().next().value;
+      if (oldest !== undefined) this.users.delete(oldest);
     }
     rhythm = { lastPlayTs: undefined, intervals: 0, mean: 0, m2: 0, minute: 0, inMinute: 0 };
-    this.sessions.set(sessionId, rhythm);
+    this.users.set(userId, rhythm);
     return rhythm;
   }
 }
