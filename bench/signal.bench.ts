@@ -167,7 +167,7 @@ async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Prom
   }
   const ends = Date.now() + FRESHNESS_SECONDS * 1000;
   let n = 0;
-  // Background load: one 50-event batch per user every tick, LOAD_PER_SECOND events in all.
+  // Background load: 50-event batches every tick, LOAD_PER_SECOND events in all.
   const tickMs = 100;
   const perTick = Math.max(1, Math.round((LOAD_PER_SECOND * tickMs) / 1000 / 50));
   const load = (async () => {
@@ -175,7 +175,12 @@ async function freshness(redis: Redis, redisUrl: string, upstash: Upstash): Prom
       const tick = Date.now();
       await Promise.all(
         Array.from({ length: perTick }, (_, b) => {
-          const user = { userId: `load${b}`, sessionId: `load${b}-s`, region: "eu" };
+          // A user per batch: one user's events for a hot video stop at its per-video budget.
+          const user = {
+            userId: `load${b}-${tick}`,
+            sessionId: `load${b}-${tick}-s`,
+            region: "eu",
+          };
           const events = Array.from({ length: 50 }, () => {
             const s = synthetic(n++);
             return { ...s.event, id: `l${n}` };

@@ -30,6 +30,12 @@ export const EventKeys = {
    */
   likes: (userId: string) => `liked:${userId}`,
   follows: (userId: string) => `following:${userId}`,
+  /**
+   * `evbudget:{user}:{video}`: how many events of the user's for the video were appended in the
+   * current window. Past the budget they are refused, so one account moves a video's counters by
+   * a bounded amount however many events it sends.
+   */
+  videoBudget: (userId: string, videoId: string) => `evbudget:${userId}:${videoId}`,
   /** @upstash/ratelimit's prefix for event batches per session; the edge alone reads and writes. */
   rateLimitPrefix: "rl:events",
   /** The same per user, over all their sessions: minting sessions buys no extra budget. */

@@ -5,6 +5,7 @@ import { CatalogKeys, EventKeys } from "../../contracts/keyspace";
 import { redis, seedCatalog } from "../../testing/worker-lib/redis.testing";
 import { createApp } from "../app";
 import { issueSessionToken } from "../session/session-token";
+import { VIDEO_BUDGET_EVENTS } from "./ingest-batch";
 
 const partitions = Number(env.EVENT_PARTITIONS);
 
@@ -259,6 +260,47 @@ describe("POST /v1/events", () => {
     const stored = await storedFor(userId, sessionId);
     expect(stored.map((s) => s.event.id)).toEqual(["like-0", "unlike-1", "like-300", "follow-1"]);
     expect(await redis.sismember(EventKeys.likes(userId), "v1")).toBe(1);
+  });
+
+  it("takes at most 200 events of one user for one video per 30 minutes, over all sessions", async () => {
+    // Was: one user's events all counted, so one account could move a video's counters at will.
+    const { userId, token, sessionId } = await login();
+    const other = await login(userId);
+    const shares = (from: number, n: number, video = "v2") =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `share-${video}-${from + i}`,
+        type: "share",
+        video_id: video,
+        ts: from + i,
+      }));
+    for (let b = 0; b < 2; b++) {
+      const body = await (await post(token, { events: shares(b * 100, 100) })).json();
+      expect(body).toMatchObject({ accepted: 100, rejected: [] });
+    }
+    const over = (await (await post(other.token, { events: shares(200, 3) })).json()) as {
+      accepted: number;
+      rejected: { index: number; field: string; reason: string }[];
+    };
+    expect(over.accepted).toBe(0);
+    expect(over.rejected).toEqual(
+      [0, 1, 2].map((index) => ({
+        index,
+        field: "video_id",
+        reason: `more than ${VIDEO_BUDGET_EVENTS} events for video v2 in 30 minutes`,
+      })),
+    );
+    // Another video, and another user, have budgets of their own.
+    expect(await (await post(other.token, { events: shares(0, 1, "v1") })).json()).toMatchObject({
+      accepted: 1,
+    });
+    const stranger = await login();
+    expect(await (await post(stranger.token, { events: shares(0, 1) })).json()).toMatchObject({
+      accepted: 1,
+    });
+    expect((await storedFor(userId, sessionId)).length).toBe(VIDEO_BUDGET_EVENTS);
+    const ttl = await redis.ttl(EventKeys.videoBudget(userId, "v2"));
+    expect(ttl).toBeGreaterThan(29 * 60);
+    expect(ttl).toBeLessThanOrEqual(30 * 60);
   });
 
   it("rejects, per event and naming the video, events of videos that are not live", async () => {

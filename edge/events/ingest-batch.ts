@@ -47,6 +47,13 @@ const DEFAULT_DEDUPE_TTL_S = 3_600;
  * report time in steps of up to a second, and a report can straddle the loop back to the start.
  */
 export const DURATION_SLACK_MS = 2_000;
+/**
+ * Events one user may add to one video per window. A person watching a 3-second loop for half an
+ * hour replays it some 600 times, but 200 events say all a ranker can learn from one viewer and
+ * one video, and bound what one account adds to its counters.
+ */
+export const VIDEO_BUDGET_EVENTS = 200;
+export const VIDEO_BUDGET_WINDOW_S = 30 * 60;
 
 function rejection(index: number, issues: readonly v.BaseIssue<unknown>[]): RejectedEvent {
   const issue = issues[0];
@@ -124,13 +131,23 @@ export async function ingestBatch(
   };
 }
 
-/** Why the catalog check refused an event: the video is not live, or a time runs past its end. */
+/**
+ * Why the script refused an event: the video is not live, a time runs past its end, or the user
+ * spent their budget for the video.
+ */
 function catalogRejection(
   index: number,
   event: ClientEvent,
   code: number | undefined,
   bound: number | undefined,
 ): RejectedEvent {
+  if (code === APPEND_RESULT.overBudget) {
+    return {
+      index,
+      field: "video_id",
+      reason: `more than ${VIDEO_BUDGET_EVENTS} events for video ${event.video_id} in ${VIDEO_BUDGET_WINDOW_S / 60} minutes`,
+    };
+  }
   if (code === APPEND_RESULT.tooLong) {
     const field = timeFields(event).find(([, ms]) => ms > (bound ?? 0))?.[0] ?? "watch_ms";
     return {
@@ -183,12 +200,15 @@ async function append(
     ...kept.flatMap((s) => [
       prefix + EventKeys.dedupe(source.userId, s.event.id),
       prefix + CatalogKeys.video(s.event.video_id),
+      prefix + EventKeys.videoBudget(source.userId, s.event.video_id),
     ]),
   ];
   const args = [
     String(options.maxLen ?? DEFAULT_MAX_LEN),
     String(options.dedupeTtlSeconds ?? DEFAULT_DEDUPE_TTL_S),
     String(DURATION_SLACK_MS),
+    String(VIDEO_BUDGET_EVENTS),
+    String(VIDEO_BUDGET_WINDOW_S),
     ...kept.flatMap((stored) => [
       ...stateChange(stored.event),
       String(Math.max(-1, ...timeFields(stored.event).map(([, ms]) => ms))),
