@@ -2,12 +2,12 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
+import { readBodyUpTo } from "../../contracts/body-bytes";
 import { ErrorCode } from "../../contracts/error.schema";
 import { sameSecret } from "../../contracts/internal-auth";
 import { AuthKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { randomToken, sha256Hex } from "../../worker-lib/secret-token";
-import { readBodyUpTo } from "../http/body-bytes";
 import { jsonError } from "../http/errors";
 import { bodyRefused } from "../http/json-body";
 

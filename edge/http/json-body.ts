@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
+import { readBodyUpTo } from "../../contracts/body-bytes";
 import { describeIssue, ErrorCode } from "../../contracts/error.schema";
-import { readBodyUpTo } from "./body-bytes";
 import { jsonError } from "./errors";
 
 export type BodyResult<T> = { ok: true; value: T } | { ok: false; response: Response };

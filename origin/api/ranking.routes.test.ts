@@ -17,6 +17,7 @@ import { writeSeenMirror } from "../../testing/origin/ranking/serving/seen-mirro
 import { bucketOf, type Experiment } from "../ranking/config/ranking.config";
 import type { ModelState } from "../ranking/model/model.state";
 import { startServingModel } from "../ranking/serving/serving.provider";
+import { MAX_INTERNAL_BODY_BYTES } from "./internal-auth";
 import { internalRefreshRoute } from "./internal-refresh.route";
 import { createOriginApp } from "./origin.app";
 import { type RankRouteOptions, rankRoute } from "./rank.route";
@@ -93,6 +94,23 @@ describe("POST /internal/feed/refresh", () => {
     const malformed = await post(routes, "/internal/feed/refresh", "{");
     expect(v.parse(ErrorBodySchema, await malformed.json()).error.code).toBe(
       "REQUEST.MALFORMED_JSON",
+    );
+
+    // A chunked megabyte: refused once it passes the limit, not read whole first.
+    const huge = await routes.request("/internal/feed/refresh", {
+      method: "POST",
+      headers: { [INTERNAL_AUTH_HEADER]: SECRET, "content-type": "application/json" },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < 16; i++) controller.enqueue(new Uint8Array(64 * 1024).fill(32));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(huge.status).toBe(413);
+    expect(v.parse(ErrorBodySchema, await huge.json()).error.message).toBe(
+      `body: exceeds ${MAX_INTERNAL_BODY_BYTES} bytes`,
     );
 
     const first = await post(routes, "/internal/feed/refresh", body);

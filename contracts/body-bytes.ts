@@ -3,7 +3,7 @@ export type BodyBytes =
   | { ok: false; reason: "too-large" | "aborted" };
 
 /**
- * Reads a request body, stopping as soon as it passes `maxBytes`: a chunked body with no
+ * The rule both sides hold every JSON body to: read it, stopping as soon as it passes `maxBytes`: a chunked body with no
  * Content-Length is refused after `maxBytes + 1` bytes, never buffered whole. A declared length
  * over the limit is refused before reading anything. A client that goes away mid-body is an
  * abort, not an error of ours.
