@@ -1,3 +1,15 @@
+/** The slice of a web `Request` the reader needs, typed here since contracts/ has no DOM types. */
+export interface BodySource {
+  readonly headers: { get(name: string): string | null };
+  readonly body: {
+    getReader(): {
+      read(): Promise<{ done: boolean; value?: Uint8Array }>;
+      cancel(): Promise<void>;
+    };
+    cancel(): Promise<void>;
+  } | null;
+}
+
 export type BodyBytes =
   | { ok: true; bytes: Uint8Array }
   | { ok: false; reason: "too-large" | "aborted" };
@@ -8,7 +20,7 @@ export type BodyBytes =
  * over the limit is refused before reading anything. A client that goes away mid-body is an
  * abort, not an error of ours.
  */
-export async function readBodyUpTo(request: Request, maxBytes: number): Promise<BodyBytes> {
+export async function readBodyUpTo(request: BodySource, maxBytes: number): Promise<BodyBytes> {
   if (Number(request.headers.get("content-length") ?? "0") > maxBytes) {
     await request.body?.cancel().catch(() => undefined);
     return { ok: false, reason: "too-large" };
@@ -20,7 +32,7 @@ export async function readBodyUpTo(request: Request, maxBytes: number): Promise<
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done || !value) break;
       length += value.byteLength;
       if (length > maxBytes) {
         await reader.cancel().catch(() => undefined);
