@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import fc from "fast-check";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { parseMediaKey } from "../../contracts/media.schema";
@@ -8,12 +9,19 @@ import { errorOf, fuzz, NASTY_STRINGS } from "../../testing/origin/fuzz/fuzz.tes
 import { isSecret, secretHeader } from "../../testing/origin/fuzz/internal-routes.testing";
 import { testS3Config } from "../dev/test-s3";
 import { createS3Client } from "../storage/s3.client";
-import { mediaRoute } from "./media.route";
+import { createOriginApp } from "./origin.app";
 
 const bucket = inject("s3Bucket");
 const s3 = createS3Client(testS3Config());
 const SECRET = "fuzz-media-secret";
-const app = mediaRoute({ s3, bucket, sharedSecret: SECRET });
+const redis = new Redis(inject("redisUrl"));
+// The whole app: a path that normalizes out of /media/ meets its not-found answer, as in prod.
+const app = createOriginApp({
+  redis,
+  s3,
+  bucket,
+  serveMedia: { s3, bucket, sharedSecret: SECRET },
+});
 const video = `fzm${randomUUID().slice(0, 8)}`;
 const KEY = `videos/${video}/v1/240p/seg-00000.ts`;
 const BYTES = Buffer.from(Array.from({ length: 100 }, (_, i) => 48 + (i % 10)));
@@ -21,7 +29,10 @@ const BYTES = Buffer.from(Array.from({ length: 100 }, (_, i) => 48 + (i % 10)));
 beforeAll(async () => {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: KEY, Body: BYTES }));
 });
-afterAll(() => s3.destroy());
+afterAll(() => {
+  redis.disconnect();
+  s3.destroy();
+});
 
 /** Keys MediaKeys could produce, existing or not, then broken one way or another. */
 const key = fc.oneof(
@@ -78,7 +89,8 @@ describe("GET /media/* under fuzz", () => {
         expect(response.status, context).toBeLessThan(500);
         if (response.status >= 400) {
           const error = await errorOf(response);
-          if (!isSecret(secret, SECRET)) expect(error.code).toBe("INTERNAL.UNAUTHORIZED");
+          if (!url.pathname.startsWith("/media/")) expect(error.code).toBe("ROUTE.NOT_FOUND");
+          else if (!isSecret(secret, SECRET)) expect(error.code).toBe("INTERNAL.UNAUTHORIZED");
           else if (!parseMediaKey(url.pathname.slice("/media/".length)))
             expect(error.code, context).toBe("MEDIA.BAD_PATH");
           return;
