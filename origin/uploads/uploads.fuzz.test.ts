@@ -284,8 +284,17 @@ describe("tus /uploads under fuzz", () => {
       size: fc.integer({ min: 1, max: 4096 }),
       requests: fc.array(
         fc.record({
-          kind: fc.constantFrom("right" as const, "wrong" as const, "head" as const),
-          share: fc.double({ min: 0, max: 1, noNaN: true }),
+          kind: fc.constantFrom(
+            "right" as const,
+            "wrong" as const,
+            "head" as const,
+            // A client retrying its final PATCH: no bytes, at the upload's end.
+            "retry-end" as const,
+          ),
+          // Often the whole file, so the final PATCH itself races the others.
+          share: fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+          // Staggered starts reach the windows between tus's steps, not only the lock queue.
+          delayMs: fc.integer({ min: 0, max: 20 }),
         }),
         { minLength: 2, maxLength: 4 },
       ),
@@ -304,11 +313,19 @@ describe("tus /uploads under fuzz", () => {
           });
         // Racing requests for one upload: the RedisLocker hands the lock to the newest.
         const responses = await Promise.all(
-          requests.map(({ kind, share }) => {
+          requests.map(async ({ kind, share, delayMs }) => {
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
             if (kind === "head") return headOffset(id, creator);
             const length = Math.floor(size * share);
             const body =
               kind === "right" ? file.slice(0, length) : new Uint8Array(length).fill(0xee);
+            if (kind === "retry-end") {
+              return app.request(`/uploads/${id}`, {
+                method: "PATCH",
+                headers: patchHeaders(size),
+                body: new Uint8Array(0),
+              });
+            }
             const at = kind === "right" ? 0 : 1 + (length % size);
             return app.request(`/uploads/${id}`, {
               method: "PATCH",
