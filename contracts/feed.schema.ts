@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { RegionSchema, UserIdSchema } from "./session.schema";
 import { VideoIdSchema } from "./video.schema";
 
 /**
@@ -93,10 +94,13 @@ export function parseForYouMember(
   return { id, reason: rail, arm };
 }
 
-/** `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. */
+/**
+ * `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. The user and region become Redis key names and members
+ * (`ranker:coalesce:{user}`, `ranker:regions`), so they are held to the session's own grammar.
+ */
 export const FeedRefreshRequestSchema = v.object({
-  user_id: v.string(),
-  region: v.string(),
+  user_id: UserIdSchema,
+  region: RegionSchema,
   cause: FallbackCauseSchema,
 });
 

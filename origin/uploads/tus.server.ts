@@ -127,6 +127,19 @@ export function createTusServer(options: UploadsOptions): Server {
       return {};
     },
 
+    onResponseError(req, error) {
+      // A PATCH that raced the final one (a retry while the finish hook still runs, before the
+      // catalog says so) finds the multipart upload already completed; the bytes are all in.
+      if (req.method === "PATCH" && error instanceof Error && error.name === "NoSuchUpload") {
+        return reject(
+          409,
+          ErrorCode.UploadFinished,
+          "upload is finished or terminated: it takes no more bytes",
+        );
+      }
+      return undefined;
+    },
+
     async onUploadFinish(_req, upload) {
       const videoId = upload.id.slice(OriginalKeys.prefix.length);
       const sha256 = await hashObject(options.s3, bucket, upload.id);

@@ -17,7 +17,8 @@ export const UPLOADS_PATH = "/uploads";
  * `/uploads/*` on the origin: tus (POST/HEAD/PATCH/DELETE/OPTIONS) and
  * `GET /uploads/{id}/status`. Only the edge may call it (shared secret); the edge has already
  * checked the session and forwards its user, and only an upload's creator may touch it (403).
- * A finished upload cannot be terminated (409); a terminated one leaves no catalog entry.
+ * A finished upload cannot be terminated or patched (409); a terminated one leaves no catalog
+ * entry.
  */
 type OwnedUpload = { Variables: { entry: CatalogEntry } };
 
@@ -76,6 +77,16 @@ export function uploadsRoute(options: UploadsRouteOptions): Hono<OwnedUpload> {
     // Terminated: no video will come of it, so its catalog entry goes with the bytes.
     if (response.status === 204) await catalog.remove(id);
     return response;
+  });
+  app.patch(`${UPLOADS_PATH}/:id`, async (c) => {
+    // A finished upload's multipart upload is completed; tus would try to complete it again
+    // on a repeated final PATCH (a client retrying a lost response) and answer 500.
+    if (c.var.entry.status !== "uploading") {
+      const id = c.req.param("id");
+      const message = `upload ${id} is finished (${c.var.entry.status}): it takes no more bytes`;
+      return c.json(errorBody(ErrorCode.UploadFinished, message), 409);
+    }
+    return tus.handleWeb(keepBytesOnDisconnect(c.req.raw));
   });
   app.all(UPLOADS_PATH, (c) => tus.handleWeb(c.req.raw));
   app.all(`${UPLOADS_PATH}/*`, (c) => tus.handleWeb(keepBytesOnDisconnect(c.req.raw)));
