@@ -95,8 +95,9 @@ export function parseForYouMember(
 }
 
 /**
- * `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. The user and region become Redis key names and members
- * (`ranker:coalesce:{user}`, `ranker:regions`), so they are held to the session's own grammar.
+ * `POST /internal/feed/refresh` on the origin: re-rank this user's `fyp:{user}` soon. The user and
+ * region become Redis key names and members (`ranker:coalesce:{user}`, `ranker:regions`), so they
+ * are held to the session's own grammar.
  */
 export const FeedRefreshRequestSchema = v.object({
   user_id: UserIdSchema,
