@@ -14,6 +14,7 @@ const redis = new Redis(inject("redisUrl"));
 const s3Config = testS3Config();
 const s3 = createS3Client(s3Config);
 const SECRET = "fuzz-app-secret";
+const METRICS_TOKEN = "fuzz-metrics-token";
 const { prefix } = fuzzRun("app");
 const jobsStream = `app-fuzz-${randomUUID()}`;
 // Every route the origin mounts, as startOrigin mounts them.
@@ -27,6 +28,7 @@ const app = createOriginApp({
     refresh: { redis, sharedSecret: SECRET, keyPrefix: prefix },
     rank: { redis, sharedSecret: SECRET, keyPrefix: prefix, model: () => undefined },
   },
+  metricsToken: METRICS_TOKEN,
 });
 
 afterAll(async () => {
@@ -73,6 +75,7 @@ describe("the origin app under fuzz", () => {
       method,
       path,
       secret: fc.option(fc.constantFrom(SECRET, "wrong", ""), { nil: undefined }),
+      scrape: fc.option(fc.constantFrom(METRICS_TOKEN, SECRET, "wrong", ""), { nil: undefined }),
       user: fc.option(printable, { nil: undefined }),
       contentType: fc.option(fc.constantFrom("application/json", "text/plain", "x/y"), {
         nil: undefined,
@@ -88,6 +91,7 @@ describe("the origin app under fuzz", () => {
       fc.asyncProperty(request, async (r) => {
         const headers: Record<string, string> = {};
         if (r.secret !== undefined) headers[INTERNAL_AUTH_HEADER] = r.secret;
+        if (r.scrape !== undefined) headers.authorization = `Bearer ${r.scrape}`;
         if (r.user !== undefined) headers[InternalHeaders.userId] = r.user;
         if (r.contentType !== undefined) headers["content-type"] = r.contentType;
         if (r.tus) headers["tus-resumable"] = "1.0.0";
@@ -101,8 +105,13 @@ describe("the origin app under fuzz", () => {
         expect(response.status, context).toBeLessThan(500);
         const pathname = new URL(`http://origin${r.path}`).pathname;
         if (r.method === "GET" && pathname === "/metrics") {
-          expect(response.status, context).toBe(200);
-          expect(await response.text()).toMatch(/^# HELP /m);
+          // Only the metrics token opens it; the internal secret is not a scraper's credential.
+          if (r.scrape === METRICS_TOKEN) {
+            expect(response.status, context).toBe(200);
+            expect(await response.text()).toMatch(/^# HELP /m);
+          } else {
+            expect(response.status, context).toBe(401);
+          }
         }
         if (r.method === "GET" && pathname === "/healthz") expect(response.status).toBe(200);
         const tus = pathname === "/uploads" || pathname.startsWith("/uploads/");
