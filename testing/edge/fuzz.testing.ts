@@ -50,6 +50,9 @@ export async function expectContract(
   return error;
 }
 
+/** A vitest timeout for a property bounded by `timeLimitMs`: room for the last case and shrinking. */
+export const timeoutFor = (timeLimitMs: number) => timeLimitMs + 30_000;
+
 export interface Bounds {
   numRuns: number;
   /** Stop early (and still pass) after this long: the machine is shared and slow. */
