@@ -40,6 +40,15 @@ describe("/admin", () => {
     expect(response.status).toBe(401);
   });
 
+  it("answers a missing dashboard file with a 404 in the error shape", async () => {
+    // Was (fuzz counterexample {path: "/admin/0"}): the asset server's 404 with an empty body.
+    const response = await call("/admin/0", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: "ROUTE.NOT_FOUND", message: "path: no dashboard file /admin/0" },
+    });
+  });
+
   it("swaps ?token= for an HttpOnly cookie that opens the dashboard", async () => {
     expect((await call("/admin?token=wrong")).status).toBe(401);
     const signIn = await call(`/admin?token=${TOKEN}`);
