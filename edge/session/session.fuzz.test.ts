@@ -11,6 +11,7 @@ import {
   notAString,
   request,
   stringNotMatching,
+  timeoutFor,
 } from "../../testing/edge/fuzz.testing";
 import { anonymous } from "../../testing/edge/sessions.testing";
 
@@ -33,29 +34,33 @@ const urlSafe = fc.string({
 });
 
 describe("session routes under fuzz", () => {
-  it("POST /v1/sessions answers any body within the contract and names the broken field", async () => {
-    const body = fc.oneof(
-      anyBody.map((raw) => ({ raw, field: undefined as string | undefined })),
-      mutationOf({
-        region: { invalid: fc.oneof(notAString, stringNotMatching(REGION)), required: true },
-      }).map((m) => ({ raw: JSON.stringify(applyMutation({ region: "eu" }, m)), field: m.path })),
-      extraKey("region").map((key) => ({
-        raw: JSON.stringify({ region: "eu", [key]: "u-chosen" }),
-        field: key as string | undefined,
-      })),
-      fc
-        .stringMatching(REGION)
-        .map((region) => ({ raw: JSON.stringify({ region }), field: undefined })),
-    );
-    await fuzz(
-      "POST /v1/sessions",
-      body,
-      async ({ raw, field }) => {
-        await expectContract(await postJson("/v1/sessions", raw), field);
-      },
-      BOUNDS,
-    );
-  });
+  it(
+    "POST /v1/sessions answers any body within the contract and names the broken field",
+    async () => {
+      const body = fc.oneof(
+        anyBody.map((raw) => ({ raw, field: undefined as string | undefined })),
+        mutationOf({
+          region: { invalid: fc.oneof(notAString, stringNotMatching(REGION)), required: true },
+        }).map((m) => ({ raw: JSON.stringify(applyMutation({ region: "eu" }, m)), field: m.path })),
+        extraKey("region").map((key) => ({
+          raw: JSON.stringify({ region: "eu", [key]: "u-chosen" }),
+          field: key as string | undefined,
+        })),
+        fc
+          .stringMatching(REGION)
+          .map((region) => ({ raw: JSON.stringify({ region }), field: undefined })),
+      );
+      await fuzz(
+        "POST /v1/sessions",
+        body,
+        async ({ raw, field }) => {
+          await expectContract(await postJson("/v1/sessions", raw), field);
+        },
+        BOUNDS,
+      );
+    },
+    timeoutFor(BOUNDS.timeLimitMs),
+  );
 
   it("POST /v1/sessions/refresh refuses every token it did not hand out, within the contract", async () => {
     const real = await anonymous();
@@ -106,19 +111,23 @@ describe("session routes under fuzz", () => {
     expect(refreshed.status).toBe(200);
   });
 
-  it("POST /v1/sessions/sign-out refuses every bad Authorization header with 401", async () => {
-    await fuzz(
-      "POST /v1/sessions/sign-out",
-      fc.tuple(badAuthorization, fc.option(hostileString)),
-      async ([authorization, body]) => {
-        const response = await request("POST", "/v1/sessions/sign-out", {
-          headers: { authorization },
-          ...(body === null ? {} : { body }),
-        });
-        expect(response.status).toBe(401);
-        await expectContract(response, "authorization");
-      },
-      BOUNDS,
-    );
-  });
+  it(
+    "POST /v1/sessions/sign-out refuses every bad Authorization header with 401",
+    async () => {
+      await fuzz(
+        "POST /v1/sessions/sign-out",
+        fc.tuple(badAuthorization, fc.option(hostileString)),
+        async ([authorization, body]) => {
+          const response = await request("POST", "/v1/sessions/sign-out", {
+            headers: { authorization },
+            ...(body === null ? {} : { body }),
+          });
+          expect(response.status).toBe(401);
+          await expectContract(response, "authorization");
+        },
+        BOUNDS,
+      );
+    },
+    timeoutFor(BOUNDS.timeLimitMs),
+  );
 });
