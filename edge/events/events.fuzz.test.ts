@@ -10,6 +10,7 @@ import {
   partitionOf,
   type StoredEvent,
 } from "../../contracts/event.schema";
+import { hash32 } from "../../contracts/hash";
 import { EventKeys } from "../../contracts/keyspace";
 import {
   anyBody,
@@ -31,6 +32,7 @@ import { redis, seedCatalog } from "../../testing/worker-lib/redis.testing";
 import { issueSessionToken } from "../session/session-token";
 
 const partitions = Number(env.EVENT_PARTITIONS);
+const SAMPLE_RATE = Number(env.EVENTS_SAMPLE_RATE);
 // The run's own catalog: seedCatalog gives the i-th video 15,000 + i ms.
 const VIDEOS = ["fz-ev-0", "fz-ev-1", "fz-ev-2"];
 const SHORTEST_MS = 15_000;
@@ -257,16 +259,22 @@ async function streamMark(userId: string): Promise<string> {
   return last ? `(${last}` : "-";
 }
 
-/** Events that change no like/follow state, so "counted once" is exactly "stored once". */
-const STATELESS = EVENT_TYPES.filter((t) => !["like", "unlike", "follow", "unfollow"].includes(t));
+/**
+ * Every type but unlike and unfollow: with only likes and follows, a user's final like/follow state
+ * is the same in whatever order racing batches land, so the oracle stays exact.
+ */
+const ACCOUNTED = EVENT_TYPES.filter((t) => t !== "unlike" && t !== "unfollow");
+const CREATORS = ["c-fz-a", "c-fz-b", "c-fz-c"];
+const changesState = (type: unknown) => type === "like" || type === "follow";
 
 const accountingRun = fc
   .record({
     sessions: fc.integer({ min: 1, max: 4 }),
     pool: fc.array(
       fc.record({
-        type: fc.constantFrom(...STATELESS),
+        type: fc.constantFrom(...ACCOUNTED),
         video: video,
+        creator: fc.constantFrom(...CREATORS),
         // Some under a second: those are sampled, by a hash, the same way on every retry.
         watch: fc.oneof(fc.integer({ min: 0, max: 999 }), millis),
       }),
@@ -284,12 +292,13 @@ const accountingRun = fc
     waveSizes: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 10 }),
   })
   .map(({ sessions, pool, batches, waveSizes }) => {
-    const events = pool.map(({ type, video: video_id, watch }, i) => {
+    const events = pool.map(({ type, video: video_id, creator, watch }, i) => {
       const base = { id: `p${i}.${Math.random().toString(36).slice(2, 8)}`, type, video_id, ts: i };
       if (type === "progress") {
         return { ...base, watch_ms: watch, position_ms: watch, duration_ms: SHORTEST_MS };
       }
       if (type === "skip") return { ...base, watch_ms: watch };
+      if (type === "follow") return { ...base, creator_id: creator };
       return base;
     });
     const built: { session: number; events: Record<string, unknown>[] }[] = [];
@@ -311,7 +320,7 @@ describe("POST /v1/events accounting under fuzz", () => {
   });
 
   it(
-    "stores and counts each distinct event once across replays, duplicates and racing sessions",
+    "stores and counts each distinct event and like/follow once across replays, duplicates and racing sessions",
     async () => {
       await fuzz(
         "POST /v1/events (accounting)",
@@ -340,21 +349,44 @@ describe("POST /v1/events accounting under fuzz", () => {
             }
           }
           const sent = new Map(batches.flatMap((b) => b.events).map((e) => [String(e.id), e]));
-          const stored = (await storedSince(userId, since)).map((s) => s.event.id);
+          const stored = await storedSince(userId, since);
+          const storedIds = stored.map((s) => s.event.id);
           // Nothing counted twice: each stored id once, and the 202s add up to what was stored.
-          expect(new Set(stored).size).toBe(stored.length);
+          expect(new Set(storedIds).size).toBe(storedIds.length);
           expect(accepted).toBe(stored.length);
-          // Nothing lost: every sent event not shed by sampling is stored; sampled ones never are.
-          for (const id of stored) expect(sent.has(id), `stored ${id}, never sent`).toBe(true);
-          const kept = new Set(stored);
-          for (const [id, event] of sent) {
-            if (!isLowValue(v.parse(ClientEventSchema, event))) {
-              expect(kept.has(id), `lost ${id}`).toBe(true);
-            }
+          for (const id of storedIds) expect(sent.has(id), `stored ${id}, never sent`).toBe(true);
+          // Nothing lost: a stateless event is stored unless sampling shed it, which a hash of
+          // (user, id) decides, so the oracle knows exactly which.
+          const kept = new Set(storedIds);
+          const events = [...sent.values()].map((e) => v.parse(ClientEventSchema, e));
+          const sampledIn = (id: string) => hash32(`${userId}:${id}`) / 0x1_0000_0000 < SAMPLE_RATE;
+          for (const event of events) {
+            if (changesState(event.type)) continue;
+            const keep = !isLowValue(event) || sampledIn(event.id);
+            expect(kept.has(event.id), `${keep ? "lost" : "kept sampled-out"} ${event.id}`).toBe(
+              keep,
+            );
           }
-          // The dedupe marks match the stream: one per stored event, none for a sampled-out one.
+          // A like of a video, or a follow of a creator, counts once however many ids carry it.
+          const target = (e: (typeof events)[number]) =>
+            e.type === "follow" ? `follow:${e.creator_id}` : `like:${e.video_id}`;
+          const wanted = new Set(events.filter((e) => changesState(e.type)).map(target));
+          const got = stored
+            .map((s) => s.event)
+            .filter((e) => changesState(e.type))
+            .map(target);
+          expect(got.sort()).toEqual([...wanted].sort());
+          for (const key of wanted) {
+            const [kind, member] = key.split(":") as [string, string];
+            const set = kind === "like" ? EventKeys.likes(userId) : EventKeys.follows(userId);
+            expect(await redis.sismember(set, member)).toBe(1);
+          }
+          // Dedupe marks: one per stored stateless event and per like/follow id (the script marks
+          // an id before finding the state unchanged), none for a sampled-out event.
           const marks = [...sent.keys()].map((id) => EventKeys.dedupe(userId, id));
-          expect(await redis.exists(...marks)).toBe(stored.length);
+          const stateIds = events.filter((e) => changesState(e.type)).length;
+          const storedStateless = stored.filter((s) => !changesState(s.event.type)).length;
+          expect(await redis.exists(...marks)).toBe(storedStateless + stateIds);
         },
         { numRuns: 60, timeLimitMs: 20_000 },
       );
