@@ -195,7 +195,10 @@ describe("passkey routes under fuzz", () => {
         {
           region: fc.oneof(notAString, stringNotMatching(REGION)),
           // A credential id no account registered.
-          "credential.id": base64urlGarbage.map((id) => `fz${id}`),
+          "credential.id": fc.oneof(
+            base64urlGarbage.map((id) => `fz${id}`),
+            hostileString.filter((id) => id.length > 0),
+          ),
         },
       );
       await fuzz(
