@@ -42,6 +42,15 @@ describe("/admin", () => {
     expect(response.status).toBe(401);
   });
 
+  it("answers a missing dashboard file with a 404 in the error shape", async () => {
+    // Was (fuzz counterexample {path: "/admin/0"}): the asset server's 404 with an empty body.
+    const response = await call("/admin/0", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: "ROUTE.NOT_FOUND", message: "path: no dashboard file /admin/0" },
+    });
+  });
+
   it("signs in by POST into a server-side session that sign-out ends; a token in the address is refused", async () => {
     const inAddress = await call(`/admin?token=${TOKEN}`);
     expect(inAddress.status).toBe(400);
@@ -108,7 +117,10 @@ describe("/admin", () => {
     });
     const large = await call("/admin/sign-in", {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250)}`,
+      },
       body: chunked,
       duplex: "half",
     } as RequestInit);

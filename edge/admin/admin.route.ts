@@ -1,5 +1,7 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
+import { ErrorCode } from "../../contracts/error.schema";
 import { redisFromEnv } from "../../worker-lib/redis.client";
+import { jsonError } from "../http/errors";
 import { type AdminEnv, requireAdmin, signIn, signOut } from "./admin-auth";
 import { loadDashboard } from "./dashboard-data";
 
@@ -23,5 +25,12 @@ export const adminRoute = new Hono<{ Bindings: AdminEnv }>()
     c.header("cache-control", "no-store");
     return c.json(data);
   })
-  .get("/admin", (c) => c.env.ASSETS.fetch(c.req.raw))
-  .get("/admin/*", (c) => c.env.ASSETS.fetch(c.req.raw));
+  .get("/admin", asset)
+  .get("/admin/*", asset);
+
+/** A dashboard file; a missing one is the edge's usual 404, not the asset server's empty body. */
+async function asset(c: Context<{ Bindings: AdminEnv }>): Promise<Response> {
+  const response = await c.env.ASSETS.fetch(c.req.raw);
+  if (response.status !== 404) return response;
+  return jsonError(c, 404, ErrorCode.NotFound, `path: no dashboard file ${c.req.path}`);
+}

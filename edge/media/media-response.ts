@@ -1,3 +1,4 @@
+import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { IMMUTABLE_CACHE_CONTROL } from "../../contracts/media.schema";
 import type { MediaHit } from "./media-store";
 
@@ -16,7 +17,8 @@ export function parseRange(header: string | null, size: number): ByteRange {
   if (first === "" && last === "") return null;
   if (first === "") {
     const suffix = Number(last);
-    if (suffix === 0) return "unsatisfiable";
+    // An empty object has no last byte to count back from (RFC 9110 §14.1.2).
+    if (suffix === 0 || size === 0) return "unsatisfiable";
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
@@ -42,7 +44,13 @@ export function mediaResponse(request: Request, hit: MediaHit): Response {
   const range = parseRange(request.headers.get("range"), size);
   if (range === "unsatisfiable") {
     headers.set("content-range", `bytes */${size}`);
-    return new Response(null, { status: 416, headers });
+    // Like every other 4xx (and the origin's own 416), the refusal says why in the error shape.
+    headers.set("content-type", "application/json");
+    const message = `range: ${request.headers.get("range")} is outside the object's ${size} bytes`;
+    return Response.json(errorBody(ErrorCode.InvalidField, message), {
+      status: 416,
+      headers,
+    });
   }
   if (range) {
     headers.set("content-range", `bytes ${range.start}-${range.end}/${size}`);

@@ -63,6 +63,21 @@ describe("GET /v1/videos/* through the tiers", () => {
     expect(past.headers.get("content-range")).toBe(`bytes */${whole.length}`);
   });
 
+  it("answers an unsatisfiable Range with a 416 in the error shape, naming the range", async () => {
+    // Was (fuzz counterexample [0, "bytes=0-"]): a 416 with an empty body.
+    const key = "videos/range-empty/v1/240p/seg-00000.ts";
+    await env.VIDEOS.put(key, new Uint8Array(0), { httpMetadata: { contentType: "video/mp2t" } });
+    const past = await edgeFetch(`/v1/${key}`, { headers: { range: "bytes=0-" } });
+    expect(past.status).toBe(416);
+    expect(await past.json()).toEqual({
+      error: { code: "REQUEST.INVALID_FIELD", message: expect.stringMatching(/^range: /) },
+    });
+    // Was (fuzz counterexample [0, "bytes=-1"]): 206 with `content-range: bytes 0--1/0`.
+    const suffix = await edgeFetch(`/v1/${key}`, { headers: { range: "bytes=-1" } });
+    expect(suffix.status).toBe(416);
+    expect(suffix.headers.get("content-range")).toBe("bytes */0");
+  });
+
   it("answers 404 for an unknown video", async () => {
     const response = await edgeFetch("/v1/videos/no-such-video/v1/master.m3u8");
     expect(response.status).toBe(404);

@@ -51,6 +51,46 @@ describe("/v1/uploads proxy to the origin's tus server", () => {
     expect(await status.json()).toMatchObject({ id, status: "processing" });
   });
 
+  it("answers tus's own plain-text refusals in the error shape", async () => {
+    // Were (fuzz counterexamples): 412 `Tus-Resumable Required` and 404 `The file for this url
+    // was not found` as plain text.
+    const { session } = await account();
+    const auth = { authorization: `Bearer ${session.token}` };
+    const unversioned = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: { ...auth, "upload-length": "10" },
+    });
+    expect(unversioned.status).toBe(412);
+    expect(await unversioned.json()).toEqual({
+      error: { code: "REQUEST.INVALID_FIELD", message: expect.stringContaining("Tus-Resumable") },
+    });
+    const created = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: { ...auth, "tus-resumable": "1.0.0", "upload-length": "10" },
+    });
+    const get = await SELF.fetch(created.headers.get("location") ?? "", { headers: auth });
+    expect(get.status).toBe(404);
+    expect(await get.json()).toMatchObject({ error: { code: "ROUTE.NOT_FOUND" } });
+  });
+
+  it("refuses Upload-Concat with 400 naming it, not tus's 501", async () => {
+    // Was (fuzz counterexample {length: "1", concat: "partial"}): 501 Not Implemented.
+    const { session } = await account();
+    const response = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${session.token}`,
+        "tus-resumable": "1.0.0",
+        "upload-length": "1",
+        "upload-concat": "partial",
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: "REQUEST.INVALID_FIELD", message: expect.stringMatching(/^Upload-Concat: /) },
+    });
+  });
+
   it("requires a session", async () => {
     const response = await SELF.fetch(`${EDGE}/v1/uploads`, {
       method: "POST",

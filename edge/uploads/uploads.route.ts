@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { ErrorCode } from "../../contracts/error.schema";
+import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { jsonError } from "../http/errors";
@@ -14,7 +14,6 @@ const FORWARDED = [
   "upload-offset",
   "upload-metadata",
   "upload-defer-length",
-  "upload-concat",
   "content-type",
   "content-length",
   "x-http-method-override",
@@ -35,6 +34,12 @@ export const uploadsRoute = new Hono<UploadsEnv>()
   .all("/v1/uploads/*", forward);
 
 async function forward(c: Context<UploadsEnv>): Promise<Response> {
+  // The origin's S3 store has no concatenation: tus would answer 501, a server error for what is
+  // the client's choice of protocol extension.
+  if (c.req.header("upload-concat") !== undefined) {
+    const message = "Upload-Concat: concatenation is not supported; upload the file in one piece";
+    return jsonError(c, 400, ErrorCode.InvalidField, message);
+  }
   const url = new URL(c.req.url);
   const target = new URL(`/uploads${url.pathname.slice("/v1/uploads".length)}`, c.env.ORIGIN_URL);
   const headers = new Headers();
@@ -53,8 +58,37 @@ async function forward(c: Context<UploadsEnv>): Promise<Response> {
       headers,
       ...(hasBody ? { body: c.req.raw.body } : {}),
     });
+    if (needsErrorShape(c.req.method, response)) return inErrorShape(response);
     return new Response(response.body, response);
   } catch {
     return jsonError(c, 502, ErrorCode.Unexpected, "uploads: origin unavailable");
   }
+}
+
+/** A 4xx that @tus/server wrote itself, as plain text; HEAD answers carry no body at all. */
+function needsErrorShape(method: string, response: Response): boolean {
+  if (method === "HEAD" || response.status < 400 || response.status >= 500) return false;
+  return !(response.headers.get("content-type") ?? "").includes("application/json");
+}
+
+/**
+ * The edge's error shape around tus's own refusal text (which names the header at fault, e.g.
+ * `Tus-Resumable Required`), keeping the headers tus set, which tus clients read.
+ */
+async function inErrorShape(response: Response): Promise<Response> {
+  const text = (await response.text()).trim();
+  const code =
+    response.status === 404
+      ? ErrorCode.NotFound
+      : response.status === 413
+        ? ErrorCode.UploadTooLarge
+        : ErrorCode.InvalidField;
+  const headers = new Headers(response.headers);
+  headers.set("content-type", "application/json");
+  headers.delete("content-length");
+  const message = `uploads: ${text || `refused with ${response.status}`}`;
+  return new Response(JSON.stringify(errorBody(code, message)), {
+    status: response.status,
+    headers,
+  });
 }
