@@ -217,6 +217,8 @@ export function request(
   return SELF.fetch(`${EDGE}${path}`, {
     method,
     headers,
+    // The answer itself, as a client sees it, not where a redirect leads.
+    redirect: "manual",
     ...(init.body !== undefined ? { body: init.body } : {}),
   });
 }
