@@ -1,6 +1,7 @@
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { account } from "../../testing/edge/sessions.testing";
+import { createApp } from "../app";
 
 const EDGE = "http://edge.test";
 
@@ -97,5 +98,45 @@ describe("/v1/uploads proxy to the origin's tus server", () => {
       headers: { "tus-resumable": "1.0.0", "upload-length": "10" },
     });
     expect(response.status).toBe(401);
+  });
+
+  it("answers and logs a client that goes away mid-upload as an abort, not an origin failure", async () => {
+    const { session } = await account();
+    const auth = { authorization: `Bearer ${session.token}`, "tus-resumable": "1.0.0" };
+    const created = await SELF.fetch(`${EDGE}/v1/uploads`, {
+      method: "POST",
+      headers: { ...auth, "upload-length": "1000000" },
+    });
+    const location = created.headers.get("location") ?? "";
+    // The runtime aborts request.signal when the client disconnects; here the test is the client.
+    const client = new AbortController();
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(4096));
+        setTimeout(() => {
+          client.abort();
+          controller.error(new Error("connection reset"));
+        }, 100);
+      },
+    });
+    const response = await createApp().request(
+      new Request(location, {
+        method: "PATCH",
+        headers: {
+          ...auth,
+          "upload-offset": "0",
+          "content-type": "application/offset+octet-stream",
+        },
+        body,
+        signal: client.signal,
+        duplex: "half",
+      } as RequestInit),
+      undefined,
+      env,
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      "REQUEST.ABORTED",
+    );
   });
 });

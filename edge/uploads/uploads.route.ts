@@ -3,6 +3,7 @@ import { ErrorCode, errorBody } from "../../contracts/error.schema";
 import { INTERNAL_AUTH_HEADER } from "../../contracts/internal-auth";
 import { InternalHeaders } from "../../contracts/upload.schema";
 import { jsonError } from "../http/errors";
+import { bodyRefused } from "../http/json-body";
 import { requireSession, type SessionVariables } from "../session/require-session";
 
 type UploadsEnv = { Bindings: Env; Variables: SessionVariables };
@@ -56,11 +57,14 @@ async function forward(c: Context<UploadsEnv>): Promise<Response> {
     const response = await fetch(target, {
       method: c.req.method,
       headers,
+      // A viewer who goes away mid-upload cancels the origin's request too (enable_request_signal).
+      signal: c.req.raw.signal,
       ...(hasBody ? { body: c.req.raw.body } : {}),
     });
     if (needsErrorShape(c.req.method, response)) return inErrorShape(response);
     return new Response(response.body, response);
   } catch {
+    if (c.req.raw.signal.aborted) return bodyRefused(c, "aborted", 0);
     return jsonError(c, 502, ErrorCode.Unexpected, "uploads: origin unavailable");
   }
 }
