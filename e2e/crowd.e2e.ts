@@ -56,6 +56,20 @@ function recordPages(page: Page, first: FeedItem[]): FeedItem[][] {
   return pages;
 }
 
+/** The topic (first hashtag) with the fewest videos on `page`; the earliest shown on a tie. */
+function leastShownTopic(page: readonly FeedItem[]): string {
+  const counts = new Map<string, number>();
+  for (const item of page) {
+    const topic = item.hashtags[0];
+    if (topic) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+  }
+  let best = "";
+  for (const [topic, count] of counts) {
+    if (!best || count < (counts.get(best) ?? 0)) best = topic;
+  }
+  return best;
+}
+
 const shareOf = (items: readonly FeedItem[] | undefined, topic: string) =>
   items && items.length > 0
     ? items.filter((i) => i.hashtags.includes(topic)).length / items.length
@@ -96,7 +110,10 @@ describe("the feed learns from a viewer, with a crowd watching", () => {
       () => (window as AppWindow).edgefeed!.view.items,
     )) as unknown as FeedItem[];
     const pages = recordPages(page, first);
-    const topic = first[0]?.hashtags[0] ?? "";
+    // The viewer's pick: a topic the first page shows least (once, typically), as someone who
+    // spots one video they like among strangers. A topic the first page already shows twice
+    // would need half of page 4, six times chance with 12 topics, to count as learned.
+    const topic = leastShownTopic(first);
     const watchedPages = 4;
     let liked = 0;
     let skipped = 0;
