@@ -1,4 +1,3 @@
-import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
@@ -10,6 +9,7 @@ import { redisFromEnv } from "../../worker-lib/redis.client";
 import { randomToken, sha256Hex } from "../../worker-lib/secret-token";
 import { jsonError } from "../http/errors";
 import { bodyRefused } from "../http/json-body";
+import { refuseOverAddressBudget } from "../session/mint-limit";
 
 /** ADMIN_TOKEN is a secret (`wrangler secret put ADMIN_TOKEN`); unset means the dashboard is off. */
 export type AdminEnv = Env & { ADMIN_TOKEN?: string };
@@ -61,17 +61,12 @@ export function requireAdmin() {
 export async function signIn(c: AdminContext): Promise<Response> {
   const token = c.env.ADMIN_TOKEN;
   if (!token) return refuse(c, 401, "admin: no ADMIN_TOKEN set");
-  const limiter = new Ratelimit({
-    redis: redisFromEnv(c.env),
-    limiter: Ratelimit.slidingWindow(SIGN_IN_ATTEMPTS_PER_MINUTE, "60 s"),
+  const refused = await refuseOverAddressBudget(c, {
+    perMinute: SIGN_IN_ATTEMPTS_PER_MINUTE,
     prefix: AuthKeys.adminRateLimitPrefix,
-    ephemeralCache: false,
+    message: "too many admin sign-in attempts",
   });
-  const attempt = await limiter.limit(c.req.header("cf-connecting-ip") ?? "unknown");
-  if (!attempt.success) {
-    c.header("Retry-After", String(Math.max(1, Math.ceil((attempt.reset - Date.now()) / 1000))));
-    return jsonError(c, 429, ErrorCode.SessionsRateLimited, "too many admin sign-in attempts");
-  }
+  if (refused) return refused;
   const offered = await offeredToken(c);
   if (offered instanceof Response) return offered;
   if (offered === undefined) return refuse(c, 400, "token: required");
