@@ -21,3 +21,8 @@ export function sameSecret(given: string, expected: string): boolean {
   }
   return difference === 0;
 }
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for any other header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(header ?? "")?.[1];
+}

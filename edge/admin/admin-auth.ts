@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { readBodyUpTo } from "../../contracts/body-bytes";
 import { ErrorCode } from "../../contracts/error.schema";
-import { sameSecret } from "../../contracts/internal-auth";
+import { bearerToken, sameSecret } from "../../contracts/internal-auth";
 import { AuthKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { randomToken, sha256Hex } from "../../worker-lib/secret-token";
@@ -26,7 +26,7 @@ const MAX_SIGN_IN_BODY_BYTES = 4096;
 async function authorized(c: AdminContext): Promise<boolean> {
   const token = c.env.ADMIN_TOKEN;
   if (!token) return false;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  const bearer = bearerToken(c.req.header("authorization"));
   if (bearer !== undefined) return sameSecret(bearer, token);
   const cookie = getCookie(c, ADMIN_COOKIE);
   if (!cookie) return false;

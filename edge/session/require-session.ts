@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ErrorCode } from "../../contracts/error.schema";
+import { bearerToken } from "../../contracts/internal-auth";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { jsonError } from "../http/errors";
 import { type Session, verifySessionToken } from "./session-token";
@@ -25,9 +26,8 @@ export interface SessionRequirements {
 export function requireSession(requirements: SessionRequirements = {}) {
   return createMiddleware<{ Bindings: Env; Variables: SessionVariables }>(
     async function requireSessionHandler(c, next) {
-      const header = c.req.header("authorization") ?? "";
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1]) {
+      const token = bearerToken(c.req.header("authorization"));
+      if (!token) {
         return jsonError(
           c,
           401,
@@ -35,7 +35,7 @@ export function requireSession(requirements: SessionRequirements = {}) {
           "authorization: missing bearer session token",
         );
       }
-      const session = await verifySessionToken(c.env.SIGNING_SECRET, match[1]);
+      const session = await verifySessionToken(c.env.SIGNING_SECRET, token);
       if (!session) {
         return jsonError(
           c,

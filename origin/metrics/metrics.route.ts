@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { ErrorCode, errorBody } from "../../contracts/error.schema";
-import { sameSecret } from "../../contracts/internal-auth";
+import { bearerToken, sameSecret } from "../../contracts/internal-auth";
 import type { OriginMetrics } from "./origin-metrics";
 
 /** Names the process that assembled a scrape: in the api cluster, the worker that received it. */
@@ -13,7 +13,7 @@ export const WORKER_HEADER = "x-origin-worker";
  */
 export function metricsRoute(metrics: OriginMetrics, token: string | undefined): Hono {
   return new Hono().get("/metrics", async (c) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const bearer = bearerToken(c.req.header("authorization"));
     if (!token || bearer === undefined || !sameSecret(bearer, token)) {
       const message = token ? "authorization: metrics token required" : "METRICS_TOKEN: not set";
       return c.json(errorBody(ErrorCode.Unauthorized, message), 401);
