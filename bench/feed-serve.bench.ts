@@ -10,7 +10,9 @@
 //
 // Env: FEED_BENCH_SECONDS (per phase, default 10), FEED_BENCH_CONCURRENCY (default 32),
 // FEED_BENCH_RATE (open-loop rps, default 500), FEED_BENCH_VIDEOS (default 1500),
-// FEED_BENCH_WARM_USERS (default 100).
+// FEED_BENCH_WARM_USERS (default 100). FEED_BENCH_PROFILE=1 instead profiles the warm pages
+// through workerd's inspector (bench/feed-serve.profile.ts) and writes the profile beside the
+// results; the inspector slows every request, so that run reports no other figure.
 
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +32,7 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
+import { profileDuring, summarizeProfile } from "./feed-serve.profile";
 import type { BenchStack } from "./feed-serve.stack";
 import { median, percentile } from "./stats";
 
@@ -43,6 +46,7 @@ const CONCURRENCY = envInt("FEED_BENCH_CONCURRENCY", 32);
 const RATE = envInt("FEED_BENCH_RATE", 500);
 const VIDEOS = envInt("FEED_BENCH_VIDEOS", 1500);
 const WARM_USERS = envInt("FEED_BENCH_WARM_USERS", 100);
+const PROFILE = process.env.FEED_BENCH_PROFILE === "1";
 const REGION = "bench";
 const SIGNING_SECRET = "bench-signing-secret";
 const repoRoot = resolve(import.meta.dirname, "..");
@@ -332,7 +336,7 @@ async function main(): Promise<void> {
     config: join(repoRoot, "wrangler.toml"),
     envFiles: [envFile],
     dev: {
-      inspector: false,
+      inspector: PROFILE ? { hostname: "127.0.0.1", port: await freePort() } : false,
       server: { hostname: "127.0.0.1", port: await freePort() },
       // In memory: the figures are about the serve path, not this machine's disk.
       persist: false,
@@ -346,7 +350,9 @@ async function main(): Promise<void> {
   try {
     console.log("seeding catalog, candidates and media…");
     const [ids] = await Promise.all([seed(stack.redisUrl, stack.s3Endpoint), waitForEdge(edgeUrl)]);
-    const results = await run(edgeUrl, ids);
+    const inspectorUrl = await edge.inspectorUrl;
+    const results =
+      PROFILE && inspectorUrl ? await profile(edgeUrl, ids, inspectorUrl) : await run(edgeUrl, ids);
     const out = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
@@ -385,14 +391,13 @@ interface FeedBody {
   next_cursor: string;
 }
 
-/**
- * Two host names reach the same Worker but are different Cache API keys. `pullUrl` first pulls
- * every feed video's media from the origin (writing it through into R2), so under `feedUrl` the
- * edge cache starts cold and R2 warm: production's state, where the transcoder writes to R2.
- */
-async function run(edgeUrl: string, ids: string[]) {
-  const pullUrl = edgeUrl;
-  const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
+interface FeedUser {
+  token: string;
+  cursor: string;
+}
+
+/** Pulls every feed video's media from the origin through `pullUrl`, writing it into R2. */
+async function fillR2(pullUrl: string, ids: string[]): Promise<void> {
   console.log("filling R2 through origin pulls…");
   const keys = ids.flatMap((id) => [
     MediaKeys.master(id, 1),
@@ -405,59 +410,122 @@ async function run(edgeUrl: string, ids: string[]) {
     if (key === undefined) return null;
     return [(await timed(`${pullUrl}/v1/${key}`)).sample];
   });
+}
 
+/** One feed page for `user`, advancing its cursor. */
+async function feedOnce(feedUrl: string, user: FeedUser, scheduled?: number) {
+  const query = user.cursor ? `?cursor=${user.cursor}` : "";
+  const { response, body, sample } = await timed(
+    `${feedUrl}/v1/feed${query}`,
+    { headers: { authorization: `Bearer ${user.token}` } },
+    scheduled,
+  );
+  if (response.status === 200) {
+    const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
+    user.cursor = page.next_cursor;
+    return { sample, page };
+  }
+  return { sample, page: null };
+}
+
+/** The users seeded with fyp:warm-{u}, each past its first page (object created, buffer full). */
+async function warmUsers(feedUrl: string): Promise<FeedUser[]> {
   const warm = await Promise.all(
     Array.from({ length: WARM_USERS }, async (_, u) => ({
-      // Warm users are the ones seeded with fyp:warm-{u}: their tokens are signed as the edge
-      // signs them, since the public route mints a new id for every viewer.
+      // Their tokens are signed as the edge signs them, since the public route mints a new id
+      // for every viewer.
       token: (await issueSessionToken(SIGNING_SECRET, { userId: `warm-${u}`, region: REGION }))
         .token,
       cursor: "",
     })),
   );
-  const feedOnce = async (user: { token: string; cursor: string }, scheduled?: number) => {
-    const query = user.cursor ? `?cursor=${user.cursor}` : "";
-    const { response, body, sample } = await timed(
-      `${feedUrl}/v1/feed${query}`,
-      { headers: { authorization: `Bearer ${user.token}` } },
-      scheduled,
-    );
-    if (response.status === 200) {
-      const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
-      user.cursor = page.next_cursor;
-      return { sample, page };
-    }
-    return { sample, page: null };
+  await Promise.all(warm.map((user) => feedOnce(feedUrl, user)));
+  return warm;
+}
+
+/** The serve path's steps, by the names of the functions that run them. */
+const SERVE_STEPS: Record<string, (frame: { functionName: string; url: string }) => boolean> = {
+  "session token verify": (f) => f.functionName === "verifySessionToken",
+  "cursor verify": (f) => f.functionName === "verifyCursor",
+  "cursor sign": (f) => f.functionName === "signCursor",
+  "object: page": (f) => f.functionName === "page",
+  "object: refill (zpopmax + hydrate)": (f) => f.functionName === "refill",
+  "object: assemble (read buffer, filter)": (f) => f.functionName === "assemble",
+  "object: commit (seen, pages, outbox)": (f) => f.functionName === "commit",
+  "object: seen-filter save": (f) => f.functionName === "saveSeen",
+  "object: flush (impressions, mirror)": (f) => f.functionName === "flushPending",
+  "redis REST client": (f) => f.url.includes("@upstash"),
+  "pre-warm": (f) => f.functionName === "prewarm" || f.functionName === "prewarmVideo",
+  metrics: (f) => f.url.includes("worker-lib/metrics") || f.functionName === "flushMetrics",
+  valibot: (f) => f.url.includes("valibot"),
+  hono: (f) => f.url.includes("/hono/"),
+};
+
+/**
+ * Warm pages one at a time under the profiler: where an edge page's CPU goes, by function and by
+ * serve-path step, and the /proc total beside it (the part the profile does not see is workerd's
+ * own: miniflare's cache, R2 and routing workers, and the network stack).
+ */
+async function profile(edgeUrl: string, ids: string[], inspectorUrl: URL) {
+  const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
+  await fillR2(edgeUrl, ids);
+  const warm = await warmUsers(feedUrl);
+  console.log("profiling warm pages, one request at a time…");
+  const { result, profile } = await profileDuring(inspectorUrl, () =>
+    withEdgeCpu(() =>
+      closedLoop(SECONDS, 1, async () => {
+        const user = warm[Math.floor(Math.random() * warm.length)]!;
+        return [(await feedOnce(feedUrl, user)).sample];
+      }),
+    ),
+  );
+  mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
+  const file = join(repoRoot, "bench/results/feed-serve.cpuprofile");
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`profile written to ${file} (open it in Chrome DevTools' Performance panel)`);
+  return {
+    feed_warm_sequential_profiled: result,
+    profile: summarizeProfile(profile, result.requests, SERVE_STEPS),
   };
-  // First page per warm user: creates the object and fills its buffer.
-  await Promise.all(warm.map((user) => feedOnce(user)));
+}
+
+/**
+ * Two host names reach the same Worker but are different Cache API keys. `pullUrl` first pulls
+ * every feed video's media from the origin (writing it through into R2), so under `feedUrl` the
+ * edge cache starts cold and R2 warm: production's state, where the transcoder writes to R2.
+ */
+async function run(edgeUrl: string, ids: string[]) {
+  const pullUrl = edgeUrl;
+  const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
+  await fillR2(pullUrl, ids);
+  const warm = await warmUsers(feedUrl);
 
   console.log("feed, warm users, one request at a time…");
   const warmSequential = await withEdgeCpu(() =>
     closedLoop(SECONDS, 1, async () => {
       const user = warm[Math.floor(Math.random() * warm.length)]!;
-      return [(await feedOnce(user)).sample];
+      return [(await feedOnce(feedUrl, user)).sample];
     }),
   );
   console.log("feed, warm users, closed loop…");
   const warmClosed = await withEdgeCpu(() =>
     closedLoop(SECONDS, CONCURRENCY, async (worker) => {
       const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
-      return [(await feedOnce(user)).sample];
+      return [(await feedOnce(feedUrl, user)).sample];
     }),
   );
   console.log(`feed, warm users, open loop at ${RATE} rps…`);
   let next = 0;
   const warmOpen = await openLoop(SECONDS, RATE, async (_, scheduled) => {
     const user = warm[next++ % warm.length]!;
-    return (await feedOnce(user, scheduled)).sample;
+    return (await feedOnce(feedUrl, user, scheduled)).sample;
   });
 
   console.log("feed, cold users…");
   let cold = 0;
   const coldUsers = await closedLoop(SECONDS, CONCURRENCY, async () => {
     const token = await login(feedUrl, `cold-${cold++}`);
-    return [(await feedOnce({ token, cursor: "" })).sample];
+    return [(await feedOnce(feedUrl, { token, cursor: "" })).sample];
   });
 
   const segment = (id: string) => `/v1/${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`;
@@ -494,7 +562,7 @@ async function run(edgeUrl: string, ids: string[]) {
     SECONDS,
     Math.min(CONCURRENCY, clients.length),
     async (worker) => {
-      const { page } = await feedOnce(clients[worker]!);
+      const { page } = await feedOnce(feedUrl, clients[worker]!);
       // A player asks for the first video at once and the next ones as the user swipes.
       await new Promise((r) => setTimeout(r, 50));
       const samples: Sample[] = [];

@@ -42,7 +42,20 @@ function stringArray(value: unknown): string[] {
   }
 }
 
-/** Reads the catalog hashes of the candidates in one pipeline and keeps the live ones, in order. */
+/** The catalog fields a card is made of: HMGET reads only these, not the whole hash. */
+const CARD_FIELDS = ["status", "version", "duration_ms", "creator_id", "hashtags", "audio_id"];
+
+/**
+ * HMGET's reply as a record: an array of values in field order from a client without automatic
+ * deserialization (rawRedisFromEnv), an object (null when every field is missing) from one with.
+ */
+function cardFields(reply: unknown): Record<string, unknown> | null {
+  if (!Array.isArray(reply))
+    return typeof reply === "object" ? (reply as Record<string, unknown> | null) : null;
+  return Object.fromEntries(CARD_FIELDS.map((field, i) => [field, reply[i]]));
+}
+
+/** Reads the candidates' cards in one pipeline and keeps the live ones, in order. */
 export async function hydrateCandidates(
   redis: Redis,
   candidates: readonly Candidate[],
@@ -50,8 +63,10 @@ export async function hydrateCandidates(
   if (candidates.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const candidate of candidates) {
-    pipeline.hgetall<Record<string, unknown>>(CatalogKeys.video(candidate.id));
+    pipeline.hmget(CatalogKeys.video(candidate.id), ...CARD_FIELDS);
   }
-  const hashes = await pipeline.exec<(Record<string, unknown> | null)[]>();
-  return candidates.flatMap((candidate, i) => cardFromHash(candidate, hashes[i] ?? null) ?? []);
+  const replies = await pipeline.exec<unknown[]>();
+  return candidates.flatMap(
+    (candidate, i) => cardFromHash(candidate, cardFields(replies[i] ?? null)) ?? [],
+  );
 }

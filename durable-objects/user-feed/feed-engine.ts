@@ -1,6 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import * as v from "valibot";
-import { BloomFilter } from "../../contracts/bloom-filter";
 import {
   CONTROL_ARM,
   type FallbackCause,
@@ -10,15 +9,16 @@ import {
   type SuppressRequest,
 } from "../../contracts/feed.schema";
 import { CatalogKeys, EdgeKeys } from "../../contracts/keyspace";
-import { SeenFilter, type SeenGeneration } from "../../contracts/seen-filter";
+import type { SeenFilter } from "../../contracts/seen-filter";
 import { VideoIdSchema } from "../../contracts/video.schema";
 import { withDeadline } from "../../worker-lib/deadline";
 import { metrics } from "../../worker-lib/metrics";
 import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 import { FeedMeta } from "./feed-meta";
-import { FeedMirror } from "./feed-mirror";
+import { FeedMirror, type SeenAddition } from "./feed-mirror";
 import { migrateFeedStorage } from "./feed-storage";
 import type { RankNow } from "./origin-rank";
+import { SeenStore } from "./seen-store";
 
 export interface PageRequest {
   userId: string;
@@ -126,6 +126,7 @@ export class FeedEngine {
   private readonly sql: SqlStorage;
   private readonly meta: FeedMeta;
   private readonly seen: SeenFilter;
+  private readonly seenStore: SeenStore;
   private readonly mirror: FeedMirror;
   private readonly redis: Redis;
   private readonly rank: RankNow;
@@ -145,7 +146,8 @@ export class FeedEngine {
     this.now = deps.now ?? Date.now;
     migrateFeedStorage(this.sql);
     this.meta = new FeedMeta(this.sql);
-    this.seen = new SeenFilter(this.loadSeen());
+    this.seenStore = new SeenStore(this.sql, this.meta);
+    this.seen = this.seenStore.filter;
     this.mirror = new FeedMirror(this.sql, this.meta, this.seen, deps.userId);
   }
 
@@ -394,35 +396,42 @@ export class FeedEngine {
     now: number,
   ): void {
     let rotated = false;
+    const added: SeenAddition[] = [];
     for (const item of page.items) {
       rotated = this.seen.add(item.id, now) || rotated;
-      this.mirror.seenAdded(item.id);
+      added.push({ generation: this.seen.generations[0]!.startedAt, id: item.id });
     }
-    this.saveSeen(rotated);
-    this.sql.exec(
-      "INSERT INTO pages (id, after, session_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
-      pageId,
-      request.after,
-      request.sessionId,
-      JSON.stringify(page),
-      now,
-    );
+    this.mirror.seenAdded(added);
+    const { rowid } = this.sql
+      .exec<{ rowid: number }>(
+        "INSERT INTO pages (id, after, session_id, body, created_at) VALUES (?, ?, ?, ?, ?) RETURNING rowid",
+        pageId,
+        request.after,
+        request.sessionId,
+        JSON.stringify(page),
+        now,
+      )
+      .one();
+    this.seenStore.pageCommitted(rowid, rotated);
     this.sql.exec("DELETE FROM pages WHERE created_at < ?", now - PAGE_RETENTION_MS);
-    page.items.forEach((item, position) => {
-      this.sql.exec(
-        "INSERT INTO outbox (fields) VALUES (?)",
-        JSON.stringify({
-          user_id: request.userId,
-          video_id: item.id,
-          session_id: request.sessionId,
-          page_id: pageId,
-          position: String(position),
-          reason: item.reason,
-          arm: armOf(item),
-          ts: String(now),
-        }),
-      );
-    });
+    if (page.items.length === 0) return;
+    // One statement for the page's impressions: each exec is a crossing into SQLite.
+    const impressions = page.items.map((item, position) =>
+      JSON.stringify({
+        user_id: request.userId,
+        video_id: item.id,
+        session_id: request.sessionId,
+        page_id: pageId,
+        position: String(position),
+        reason: item.reason,
+        arm: armOf(item),
+        ts: String(now),
+      }),
+    );
+    this.sql.exec(
+      `INSERT INTO outbox (fields) VALUES ${impressions.map(() => "(?)").join(", ")}`,
+      ...impressions,
+    );
   }
 
   private refreshDue(cause: FallbackCause | null, now: number): FallbackCause | null {
@@ -486,32 +495,6 @@ export class FeedEngine {
       if (last) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
       mirror?.commit();
       written += rows.length;
-    }
-  }
-
-  private loadSeen(): SeenGeneration[] {
-    return this.sql
-      .exec<{ started_at: number; count: number; bits: ArrayBuffer }>(
-        "SELECT started_at, count, bits FROM seen ORDER BY started_at DESC",
-      )
-      .toArray()
-      .map((row) => ({
-        startedAt: row.started_at,
-        count: row.count,
-        filter: new BloomFilter(new Uint8Array(row.bits)),
-      }));
-  }
-
-  private saveSeen(all: boolean): void {
-    if (all) this.sql.exec("DELETE FROM seen");
-    const generations = all ? this.seen.generations : this.seen.generations.slice(0, 1);
-    for (const generation of generations) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO seen (started_at, count, bits) VALUES (?, ?, ?)",
-        generation.startedAt,
-        generation.count,
-        generation.filter.bits,
-      );
     }
   }
 }

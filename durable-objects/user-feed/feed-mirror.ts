@@ -14,6 +14,12 @@ const SEEN_MIRRORED_NEWEST = "seen_mirrored_newest";
 const SUPPRESSED_SEQ = "suppressed_seq";
 const SUPPRESSED_MIRRORED_SEQ = "suppressed_mirrored_seq";
 
+/** An id added to the seen-filter and the start of the generation it went into. */
+export interface SeenAddition {
+  generation: number;
+  id: string;
+}
+
 type UnmirroredId = { seq: number; started_at: number; id: string };
 
 /**
@@ -33,13 +39,12 @@ export class FeedMirror {
     private readonly userId: string,
   ) {}
 
-  /** The page just added `id` to the seen-filter's newest generation. */
-  seenAdded(id: string): void {
-    const newest = this.seen.generations[0]!;
+  /** A page just added these ids, each to the generation that was newest when it was added. */
+  seenAdded(added: readonly SeenAddition[]): void {
+    if (added.length === 0) return;
     this.sql.exec(
-      "INSERT INTO seen_unmirrored (started_at, id) VALUES (?, ?)",
-      newest.startedAt,
-      id,
+      `INSERT INTO seen_unmirrored (started_at, id) VALUES ${added.map(() => "(?, ?)").join(", ")}`,
+      ...added.flatMap(({ generation, id }) => [generation, id]),
     );
   }
 

@@ -1,5 +1,6 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { BloomFilter } from "../../contracts/bloom-filter";
 import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
 import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
 import {
@@ -21,6 +22,7 @@ import {
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror } from "./feed-mirror";
 import { rankAtOrigin } from "./origin-rank";
+import { SeenStore } from "./seen-store";
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -86,28 +88,23 @@ async function seenMirror(userId: string) {
   return { fields, slots, filter: seenFilterFromMirror(fields, slots) };
 }
 
-/** Expects the mirror to be the object's seen-filter byte for byte, newest generation in slot 0. */
+/**
+ * Expects the mirror to be the object's seen-filter byte for byte, newest generation in slot 0:
+ * the filter as the object would load it now (stored generations plus the pages since).
+ */
 async function expectMirrorOf(userId: string, storage: DurableObjectStorage) {
-  const stored = storage.sql
-    .exec<{ started_at: number; count: number; bits: ArrayBuffer }>(
-      "SELECT started_at, count, bits FROM seen ORDER BY started_at DESC",
-    )
-    .toArray();
+  const stored = new SeenStore(storage.sql, new FeedMeta(storage.sql)).filter.generations;
   const mirror = await seenMirror(userId);
-  expect(mirror.slots).toEqual(SEEN_SLOTS.map((slot) => toBytes(stored[slot]?.bits)));
+  expect(mirror.slots).toEqual(SEEN_SLOTS.map((slot) => stored[slot]?.filter.bits ?? null));
   expect(mirror.fields).toEqual(
     Object.fromEntries(
       stored.flatMap((generation, slot) => [
-        [`${slot}:started`, String(generation.started_at)],
+        [`${slot}:started`, String(generation.startedAt)],
         [`${slot}:count`, String(generation.count)],
       ]),
     ),
   );
   return mirror;
-}
-
-function toBytes(buffer: ArrayBuffer | undefined): Uint8Array | null {
-  return buffer ? new Uint8Array(buffer) : null;
 }
 
 function unmirroredIds(storage: DurableObjectStorage): number {
@@ -282,6 +279,49 @@ describe("UserFeed A/B arm on impressions", () => {
   });
 });
 
+describe("UserFeed seen-filter storage", () => {
+  it("writes the filter's bits every 8 pages, and a reloaded object rebuilds it from the pages since", async () => {
+    const ids = await seedVideos("seenstore", 48);
+    await rank(CatalogKeys.forYou("d-seenstore"), ids);
+    await runInDurableObject(stubFor("d-seenstore"), async (_, state) => {
+      const engine = new FeedEngine(state.storage, deps("d-seenstore"));
+      const served: string[][] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 3; i++) {
+        const page = expectPage(await engine.page(request("d-seenstore", after)));
+        served.push(page.items.map((item) => item.id));
+        after = page.pageId;
+      }
+      await engine.flush();
+      const [row] = state.storage.sql
+        .exec<{ bits: ArrayBuffer }>("SELECT bits FROM seen")
+        .toArray();
+      const stored = new BloomFilter(new Uint8Array(row!.bits));
+      // The first page started the generation (a rotation, saved at once); the next two are not
+      // in the stored bits yet.
+      expect(served[0]!.filter((id) => !stored.has(id))).toEqual([]);
+      expect(
+        served
+          .slice(1)
+          .flat()
+          .filter((id) => stored.has(id)),
+      ).toEqual([]);
+
+      // As after an eviction: a new engine over the same storage knows all three pages.
+      const reloaded = new FeedEngine(state.storage, deps("d-seenstore"));
+      const next = expectPage(await reloaded.page(request("d-seenstore", after)));
+      expect(next.items.filter((item) => served.flat().includes(item.id))).toEqual([]);
+      const rebuilt = new SeenStore(state.storage.sql, new FeedMeta(state.storage.sql)).filter;
+      const now = Date.now();
+      expect(
+        [...served.flat(), ...next.items.map((item) => item.id)].filter(
+          (id) => !rebuilt.has(id, now),
+        ),
+      ).toEqual([]);
+    });
+  });
+});
+
 describe("UserFeed Redis mirror of seen and suppressed", () => {
   it("mirrors each page as the bits its videos set, byte for byte, in about 1 KB", async () => {
     const ids = await seedVideos("mirror", 48);
@@ -450,7 +490,7 @@ describe("UserFeed Redis mirror of seen and suppressed", () => {
       const serve = (ids: readonly string[]) => {
         for (const id of ids) {
           seen.add(id, Date.now());
-          mirror.seenAdded(id);
+          mirror.seenAdded([{ generation: seen.generations[0]!.startedAt, id }]);
         }
       };
       const flush = async () => {

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import * as v from "valibot";
 import { type SuppressRequest, SuppressRequestSchema } from "../../contracts/feed.schema";
-import { redisFromEnv } from "../../worker-lib/redis.client";
+import { rawRedisFromEnv } from "../../worker-lib/redis.client";
 import { FeedEngine, type PageRequest, type PageResult } from "./feed-engine";
 import { rankAtOrigin } from "./origin-rank";
 
@@ -23,7 +23,7 @@ export class UserFeed extends DurableObject<Env> {
     if (userId === undefined) throw new Error("UserFeed must be addressed by idFromName(userId)");
     this.engine = new FeedEngine(ctx.storage, {
       userId,
-      redis: redisFromEnv(env),
+      redis: rawRedisFromEnv(env),
       rank: (request) => rankAtOrigin(env, request),
     });
   }

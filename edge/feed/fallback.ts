@@ -2,7 +2,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { FeedItem } from "../../contracts/feed.schema";
 import { CatalogKeys } from "../../contracts/keyspace";
 import { withDeadline } from "../../worker-lib/deadline";
-import { type RedisEnv, redisFromEnv } from "../../worker-lib/redis.client";
+import { type RedisEnv, rawRedisFromEnv } from "../../worker-lib/redis.client";
 import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 
 /** Trending changes every ~30 s (the origin's refresh period), so the edge reuses it that long. */
@@ -44,7 +44,7 @@ export async function loadFallback(
     let pending = inflight.get(region);
     if (!pending) {
       pending = withDeadline(
-        readFallback(redisFromEnv(env), region),
+        readFallback(rawRedisFromEnv(env), region),
         REDIS_DEADLINE_MS * 2,
         "fallback read",
       ).finally(() => inflight.delete(region));
