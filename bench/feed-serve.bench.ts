@@ -32,9 +32,10 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
+import { closedLoop, openLoop, type Sample, type Summary, timed } from "./feed-serve.load";
+import { peerResults, runPeer } from "./feed-serve.peer";
 import { profileDuring, summarizeProfile } from "./feed-serve.profile";
 import type { BenchStack } from "./feed-serve.stack";
-import { median, percentile } from "./stats";
 
 function envInt(name: string, fallback: number): number {
   const value = Number(process.env[name]);
@@ -52,116 +53,6 @@ const SIGNING_SECRET = "bench-signing-secret";
 const repoRoot = resolve(import.meta.dirname, "..");
 /** Videos with media but in no feed, so no pre-warm touches them before the per-tier phases. */
 const MEDIA_ONLY = Array.from({ length: 600 }, (_, i) => `media-only-${i}`);
-
-interface Sample {
-  ms: number;
-  status: number;
-  tier: string | null;
-}
-
-interface Summary {
-  requests: number;
-  rps: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  errors: number;
-  error_statuses?: number[];
-  tiers?: Record<string, number>;
-}
-
-function summarize(samples: Sample[], seconds: number): Summary {
-  const ms = samples.map((s) => s.ms);
-  const tiers: Record<string, number> = {};
-  for (const s of samples) if (s.tier) tiers[s.tier] = (tiers[s.tier] ?? 0) + 1;
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return {
-    requests: samples.length,
-    rps: round(samples.length / seconds),
-    p50_ms: round(median(ms)),
-    p95_ms: round(percentile(ms, 95)),
-    p99_ms: round(percentile(ms, 99)),
-    errors: samples.filter((s) => s.status >= 400).length,
-    ...(samples.some((s) => s.status >= 400)
-      ? {
-          error_statuses: [...new Set(samples.filter((s) => s.status >= 400).map((s) => s.status))],
-        }
-      : {}),
-    ...(Object.keys(tiers).length > 0 ? { tiers } : {}),
-  };
-}
-
-async function timed(url: string, init: RequestInit = {}, from = performance.now()) {
-  const response = await fetch(url, init);
-  const body = await response.arrayBuffer();
-  return {
-    response,
-    body,
-    sample: {
-      ms: performance.now() - from,
-      status: response.status,
-      tier: response.headers.get("x-edgefeed-tier"),
-    },
-  };
-}
-
-/**
- * `concurrency` loops calling `step` until `seconds` have passed or it returns null (no work
- * left); each call returns its samples.
- */
-async function closedLoop(
-  seconds: number,
-  concurrency: number,
-  step: (worker: number) => Promise<Sample[] | null>,
-): Promise<Summary> {
-  const samples: Sample[] = [];
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < end) {
-        const done = await step(worker);
-        if (done === null) return;
-        samples.push(...done);
-      }
-    }),
-  );
-  return summarize(samples, (performance.now() - started) / 1000);
-}
-
-/** Requests in flight beyond which the open loop stops sending and counts a request as shed. */
-const MAX_IN_FLIGHT = 256;
-
-/**
- * Requests started on a fixed schedule regardless of how long earlier ones take; latency is
- * measured from the scheduled start, so a stall shows up instead of slowing the sender. When the
- * edge falls so far behind that MAX_IN_FLIGHT requests are open, further ones are shed (counted,
- * not sent) so an overload cannot exhaust workerd's memory.
- */
-async function openLoop(
-  seconds: number,
-  rate: number,
-  step: (i: number, scheduled: number) => Promise<Sample>,
-): Promise<Summary & { shed: number }> {
-  const started = performance.now();
-  const total = Math.floor(seconds * rate);
-  const pending: Promise<Sample>[] = [];
-  let inFlight = 0;
-  let shed = 0;
-  for (let i = 0; i < total; i++) {
-    const scheduled = started + (i * 1000) / rate;
-    const wait = scheduled - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    if (inFlight >= MAX_IN_FLIGHT) {
-      shed++;
-      continue;
-    }
-    inFlight++;
-    pending.push(step(i, scheduled).finally(() => inFlight--));
-  }
-  const samples = await Promise.all(pending);
-  return { ...summarize(samples, (performance.now() - started) / 1000), shed };
-}
 
 /**
  * CPU milliseconds the workerd processes under this one (the Worker and wrangler's local cache and
@@ -351,13 +242,27 @@ async function main(): Promise<void> {
     console.log("seeding catalog, candidates and media…");
     const [ids] = await Promise.all([seed(stack.redisUrl, stack.s3Endpoint), waitForEdge(edgeUrl)]);
     const inspectorUrl = await edge.inspectorUrl;
-    const results =
-      PROFILE && inspectorUrl ? await profile(edgeUrl, ids, inspectorUrl) : await run(edgeUrl, ids);
+    if (PROFILE && inspectorUrl) {
+      writeResults(await profile(edgeUrl, ids, inspectorUrl));
+      return;
+    }
+    // Before run(): the peer leaves fyp:{user} as seeded, and the edge's phases then pop it.
+    const peer = await runPeer({
+      redisUrl: stack.redisUrl,
+      signingSecret: SIGNING_SECRET,
+      region: REGION,
+      warmUsers: WARM_USERS,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      rate: RATE,
+    });
+    const results = await run(edgeUrl, ids);
     const out = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
       settings: { SECONDS, CONCURRENCY, RATE, VIDEOS, WARM_USERS },
       ...results,
+      feed_peer: peerResults(peer, results),
     };
     console.log(JSON.stringify(out, null, 2));
     mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
@@ -370,6 +275,22 @@ async function main(): Promise<void> {
     await stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** Prints the run's figures and writes them to bench/results/feed-serve.json. */
+function writeResults(results: object): void {
+  const out = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
+    settings: { SECONDS, CONCURRENCY, RATE, VIDEOS, WARM_USERS, PROFILE },
+    ...results,
+  };
+  console.log(JSON.stringify(out, null, 2));
+  mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
+  writeFileSync(
+    join(repoRoot, "bench/results/feed-serve.json"),
+    `${JSON.stringify(out, null, 2)}\n`,
+  );
 }
 
 /** A new anonymous viewer's access token; `who` names it in errors. */
@@ -516,10 +437,12 @@ async function run(edgeUrl: string, ids: string[]) {
   );
   console.log(`feed, warm users, open loop at ${RATE} rps…`);
   let next = 0;
-  const warmOpen = await openLoop(SECONDS, RATE, async (_, scheduled) => {
-    const user = warm[next++ % warm.length]!;
-    return (await feedOnce(feedUrl, user, scheduled)).sample;
-  });
+  const warmOpen = await withEdgeCpu(() =>
+    openLoop(SECONDS, RATE, async (_, scheduled) => {
+      const user = warm[next++ % warm.length]!;
+      return (await feedOnce(feedUrl, user, scheduled)).sample;
+    }),
+  );
 
   console.log("feed, cold users…");
   let cold = 0;
