@@ -23,10 +23,10 @@ import {
 } from "../../contracts/feed.schema";
 import { bearerToken } from "../../contracts/internal-auth";
 import { CatalogKeys } from "../../contracts/keyspace";
+import { signCursor, verifyCursor } from "../../edge/feed/feed-cursor";
 import { jsonError } from "../../edge/http/errors";
 import { verifySessionToken } from "../../edge/session/session-token";
 import { type Candidate, cardFromHash } from "../../worker-lib/video-card";
-import { signCursor, verifyCursor } from "./plain-feed.cursor";
 
 /**
  * Where the next page starts: an offset into `fyp:{user}` or, once that ran out, into
