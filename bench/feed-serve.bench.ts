@@ -94,17 +94,43 @@ function edgeCpuMs(): number | null {
   return ticks * 10;
 }
 
-/** A phase's summary plus the edge's CPU per request while it ran. */
+/**
+ * The edge's CPU per second with no request in flight: what workerd spends on its own (timers,
+ * miniflare's services, the objects' alarms) and charges to whatever phase runs. Measured once
+ * the warm-up is over, and subtracted from each phase's CPU so a slow phase is not billed for it.
+ */
+async function idleEdgeCpuPerSecond(seconds = 5): Promise<number | null> {
+  const before = edgeCpuMs();
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const after = edgeCpuMs();
+  if (before === null || after === null) return null;
+  return (after - before) / ((performance.now() - started) / 1000);
+}
+
+/**
+ * A phase's summary plus the edge's CPU per request while it ran: in total, and net of the idle
+ * rate over the phase's length when that is known.
+ */
 async function withEdgeCpu<T extends Summary>(
   phase: () => Promise<T>,
-): Promise<T & { edge_cpu_ms_per_request?: number }> {
+  idlePerSecond: number | null = null,
+): Promise<T & { edge_cpu_ms_per_request?: number; edge_cpu_ms_per_request_net?: number }> {
   const before = edgeCpuMs();
+  const started = performance.now();
   const summary = await phase();
   const after = edgeCpuMs();
   if (before === null || after === null || summary.requests === 0) return summary;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  const total = after - before;
+  const idle =
+    idlePerSecond === null ? null : (idlePerSecond * (performance.now() - started)) / 1000;
   return {
     ...summary,
-    edge_cpu_ms_per_request: Math.round(((after - before) / summary.requests) * 100) / 100,
+    edge_cpu_ms_per_request: round(total / summary.requests),
+    ...(idle === null
+      ? {}
+      : { edge_cpu_ms_per_request_net: round((total - idle) / summary.requests) }),
   };
 }
 
@@ -391,13 +417,16 @@ async function profile(edgeUrl: string, ids: string[], inspectorUrl: URL) {
   const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
   await fillR2(edgeUrl, ids);
   const warm = await warmUsers(feedUrl);
+  const idle = await idleEdgeCpuPerSecond();
   console.log("profiling warm pages, one request at a time…");
   const { result, profile } = await profileDuring(inspectorUrl, () =>
-    withEdgeCpu(() =>
-      closedLoop(SECONDS, 1, async () => {
-        const user = warm[Math.floor(Math.random() * warm.length)]!;
-        return [(await feedOnce(feedUrl, user)).sample];
-      }),
+    withEdgeCpu(
+      () =>
+        closedLoop(SECONDS, 1, async () => {
+          const user = warm[Math.floor(Math.random() * warm.length)]!;
+          return [(await feedOnce(feedUrl, user)).sample];
+        }),
+      idle,
     ),
   );
   mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
@@ -420,28 +449,43 @@ async function run(edgeUrl: string, ids: string[]) {
   const feedUrl = edgeUrl.replace("127.0.0.1", "localhost");
   await fillR2(pullUrl, ids);
   const warm = await warmUsers(feedUrl);
+  console.log("edge CPU with nothing to serve…");
+  const idle = await idleEdgeCpuPerSecond();
+  console.log("edge floor: a route the Worker answers 404 without any I/O, one at a time…");
+  // What every request costs locally before any feed work: wrangler's proxy worker, miniflare's
+  // entry worker, HTTP parsing and Hono's dispatch, none of which a page adds on Workers.
+  const floor = await withEdgeCpu(
+    () => closedLoop(SECONDS, 1, async () => [(await timed(`${feedUrl}/v1/bench-floor`)).sample]),
+    idle,
+  );
 
   console.log("feed, warm users, one request at a time…");
-  const warmSequential = await withEdgeCpu(() =>
-    closedLoop(SECONDS, 1, async () => {
-      const user = warm[Math.floor(Math.random() * warm.length)]!;
-      return [(await feedOnce(feedUrl, user)).sample];
-    }),
+  const warmSequential = await withEdgeCpu(
+    () =>
+      closedLoop(SECONDS, 1, async () => {
+        const user = warm[Math.floor(Math.random() * warm.length)]!;
+        return [(await feedOnce(feedUrl, user)).sample];
+      }),
+    idle,
   );
   console.log("feed, warm users, closed loop…");
-  const warmClosed = await withEdgeCpu(() =>
-    closedLoop(SECONDS, CONCURRENCY, async (worker) => {
-      const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
-      return [(await feedOnce(feedUrl, user)).sample];
-    }),
+  const warmClosed = await withEdgeCpu(
+    () =>
+      closedLoop(SECONDS, CONCURRENCY, async (worker) => {
+        const user = warm[(worker + Math.floor(Math.random() * 1e6) * CONCURRENCY) % warm.length]!;
+        return [(await feedOnce(feedUrl, user)).sample];
+      }),
+    idle,
   );
   console.log(`feed, warm users, open loop at ${RATE} rps…`);
   let next = 0;
-  const warmOpen = await withEdgeCpu(() =>
-    openLoop(SECONDS, RATE, async (_, scheduled) => {
-      const user = warm[next++ % warm.length]!;
-      return (await feedOnce(feedUrl, user, scheduled)).sample;
-    }),
+  const warmOpen = await withEdgeCpu(
+    () =>
+      openLoop(SECONDS, RATE, async (_, scheduled) => {
+        const user = warm[next++ % warm.length]!;
+        return (await feedOnce(feedUrl, user, scheduled)).sample;
+      }),
+    idle,
   );
 
   console.log("feed, cold users…");
@@ -497,6 +541,8 @@ async function run(edgeUrl: string, ids: string[]) {
   );
 
   return {
+    edge_idle_cpu_ms_per_second: idle === null ? null : Math.round(idle),
+    edge_floor_404: floor,
     feed_warm_sequential: warmSequential,
     feed_warm_closed_loop: warmClosed,
     feed_warm_open_loop: { target_rps: RATE, ...warmOpen },

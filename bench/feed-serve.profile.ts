@@ -32,10 +32,7 @@ interface Reply {
 }
 
 /** Node's WebSocket (undici's) takes request headers; the DOM typing of the global does not. */
-const NodeWebSocket = WebSocket as unknown as new (
-  url: string,
-  init: { headers: Record<string, string> },
-) => WebSocket;
+type NodeWebSocket = new (url: string, init: { headers: Record<string, string> }) => WebSocket;
 
 /** One DevTools Protocol session over the inspector's WebSocket. */
 async function connect(inspectorUrl: URL): Promise<{
@@ -48,7 +45,7 @@ async function connect(inspectorUrl: URL): Promise<{
   const target = list[0];
   if (!target) throw new Error(`no inspector target at ${inspectorUrl}`);
   // wrangler's inspector proxy refuses a connection without a local Origin (DNS rebinding guard).
-  const socket = new NodeWebSocket(target.webSocketDebuggerUrl, {
+  const socket = new (WebSocket as unknown as NodeWebSocket)(target.webSocketDebuggerUrl, {
     headers: { origin: "http://localhost" },
   });
   await new Promise<void>((ready, fail) => {
