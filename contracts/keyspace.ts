@@ -124,15 +124,33 @@ export const SeenKeys = {
 
 /**
  * What the edge writes for people rather than for the feed. Written by the edge (the UserFeed
- * object appends impressions; every isolate flushes its operator counters, the dashboard adds its
- * gauges); read by the dashboard (`metrics:`) and offline A/B readouts (`impressions`).
+ * object appends impressions; every isolate flushes its operator counters) and the origin's
+ * sampler role (the gauges, contracts/gauges.ts); read by the dashboard (`metrics:`) and offline
+ * A/B readouts (`impressions`).
  */
 export const EdgeKeys = {
   /** Stream `impressions`: one entry per video handed to a user, with the arm that ranked it. */
   impressions: "impressions",
-  /** Hash `metrics:{yyyy-mm-ddThh:mm}`: the operator counters of the UTC minute holding `at`. */
+  /**
+   * Hash `metrics:{yyyy-mm-ddThh:mm}`: the operator counters and gauges of the UTC minute holding
+   * `at`; every writer renews its expiry to METRICS_MINUTE_TTL_SECONDS.
+   */
   metricsMinute: (at: number) => `metrics:${new Date(at).toISOString().slice(0, 16)}`,
 } as const;
+
+/** The dashboard reads the last day; a week of minutes leaves room for incident reviews. */
+export const METRICS_MINUTE_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The gauge sampler (origin/sampler/): `gauge-sampler:lease`, `SET NX PX` just under one sampling
+ * interval by whichever sampler process samples next, so several processes write one reading per
+ * interval. Written and read by the sampler role alone.
+ */
+export function gaugeSamplerKeys(prefix: string) {
+  return {
+    lease: () => `${prefix}gauge-sampler:lease`,
+  };
+}
 
 /**
  * The online feature store. Written by the features role (the commit script, with the stream

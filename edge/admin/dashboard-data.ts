@@ -1,31 +1,29 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import * as v from "valibot";
+import {
+  GAUGES_LUA,
+  GaugeFields,
+  type Gauges,
+  gaugeFields,
+  gaugeScriptCall,
+  parseGauges,
+} from "../../contracts/gauges";
 import {
   CatalogKeys,
-  ConsumerGroups,
   EdgeKeys,
   EventKeys,
   featureKeys,
+  METRICS_MINUTE_TTL_SECONDS,
   UploadStreams,
 } from "../../contracts/keyspace";
 import type { DashboardChart, DashboardData, TrendingRegion } from "./dashboard.types";
-import { GAUGES_LUA } from "./gauges.lua";
 import { quantile } from "./histogram";
 
 /** The feature store's keys (the origin's, unprefixed in production); read-only here. */
 const features = featureKeys("");
 
 const MINUTE_MS = 60_000;
-const KEEP_SECONDS = 7 * 24 * 3600;
 const TRENDING_TOP = 5;
 
-const GaugesSchema = v.object({
-  lag: v.array(v.number()),
-  staleness_ms: v.array(v.number()),
-  transcode_queue: v.number(),
-  dead_lettered: v.number(),
-});
-type Gauges = v.InferOutput<typeof GaugesSchema>;
 type Minute = Record<string, number>;
 
 export interface DashboardOptions {
@@ -51,7 +49,7 @@ export async function loadDashboard(
   const gauges = await readGauges(redis, options.partitions, now);
   const write = redis.pipeline();
   write.hset(EdgeKeys.metricsMinute(now), gaugeFields(gauges));
-  write.expire(EdgeKeys.metricsMinute(now), KEEP_SECONDS);
+  write.expire(EdgeKeys.metricsMinute(now), METRICS_MINUTE_TTL_SECONDS);
   for (const start of starts) write.hgetall<Minute>(EdgeKeys.metricsMinute(start));
   const [, , ...hashes] = await write.exec<[unknown, unknown, ...(Minute | null)[]]>();
   const minutes = starts.map((_, i) => hashes[i] ?? {});
@@ -79,28 +77,16 @@ export async function loadDashboard(
 }
 
 async function readGauges(redis: Redis, partitions: number, now: number): Promise<Gauges> {
-  const keys = [
-    features.positions(),
-    UploadStreams.jobs,
-    UploadStreams.deadLetter,
-    ...Array.from({ length: partitions }, (_, p) => EventKeys.stream(p)),
-  ];
-  const args = [ConsumerGroups.features, ConsumerGroups.transcoders, String(now)];
-  const raw = await redis.eval<string[], unknown>(GAUGES_LUA, keys, args);
-  // The client JSON-decodes string replies that look like JSON; accept either form.
-  return v.parse(GaugesSchema, typeof raw === "string" ? JSON.parse(raw) : raw);
-}
-
-function gaugeFields(gauges: Gauges): Record<string, number> {
-  const fields: Record<string, number> = {
-    "gauge.transcode.queue": gauges.transcode_queue,
-    "gauge.transcode.dead": gauges.dead_lettered,
-    "gauge.staleness_ms": Math.max(0, ...gauges.staleness_ms),
-  };
-  gauges.lag.forEach((lag, p) => {
-    if (lag >= 0) fields[`gauge.lag.p${p}`] = lag;
-  });
-  return fields;
+  const { keys, args } = gaugeScriptCall(
+    {
+      positions: features.positions(),
+      eventStreams: Array.from({ length: partitions }, (_, p) => EventKeys.stream(p)),
+      transcodeJobs: UploadStreams.jobs,
+      deadLetter: UploadStreams.deadLetter,
+    },
+    now,
+  );
+  return parseGauges(await redis.eval<string[], unknown>(GAUGES_LUA, keys, args));
 }
 
 async function readTrending(redis: Redis): Promise<TrendingRegion[]> {
@@ -210,7 +196,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       unit: "events",
       series: Array.from({ length: partitions }, (_, p) => ({
         label: EventKeys.stream(p),
-        values: gauge(`gauge.lag.p${p}`),
+        values: gauge(GaugeFields.lag(p)),
       })),
     },
     {
@@ -220,7 +206,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       series: [
         {
           label: "staleness",
-          values: gauge("gauge.staleness_ms").map((ms) => (ms === null ? null : ms / 1000)),
+          values: gauge(GaugeFields.stalenessMs).map((ms) => (ms === null ? null : ms / 1000)),
         },
       ],
     },
@@ -229,7 +215,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       title: "Transcode queue and failures",
       unit: "jobs",
       series: [
-        { label: "queue depth", values: gauge("gauge.transcode.queue") },
+        { label: "queue depth", values: gauge(GaugeFields.transcodeQueue) },
         { label: "failed / min", values: failures },
       ],
     },
