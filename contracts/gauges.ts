@@ -87,15 +87,24 @@ export function parseGauges(reply: unknown): Gauges {
   return v.parse(GaugesSchema, typeof reply === "string" ? JSON.parse(reply) : reply);
 }
 
-/** The gauge fields of a minute hash. */
+const GAUGE = "gauge.";
+
+/**
+ * The gauge fields of a minute hash, each the minute's latest reading (the other fields are
+ * counters, summed over the minute).
+ */
 export const GaugeFields = {
   /** Lag of the features group on `ev:{p}`; absent while the partition has no group. */
-  lag: (partition: number) => `gauge.lag.p${partition}`,
+  lag: (partition: number) => `${GAUGE}lag.p${partition}`,
   /** Age of the oldest event no processor has committed, worst partition. */
-  stalenessMs: "gauge.staleness_ms",
-  transcodeQueue: "gauge.transcode.queue",
-  deadLettered: "gauge.transcode.dead",
+  stalenessMs: `${GAUGE}staleness_ms`,
+  transcodeQueue: `${GAUGE}transcode.queue`,
+  deadLettered: `${GAUGE}transcode.dead`,
 } as const;
+
+export function isGaugeField(name: string): boolean {
+  return name.startsWith(GAUGE);
+}
 
 /** What one reading writes into its minute's hash. */
 export function gaugeFields(gauges: Gauges): Record<string, number> {

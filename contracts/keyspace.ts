@@ -155,7 +155,8 @@ export function gaugeSamplerKeys(prefix: string) {
 /**
  * The online feature store. Written by the features role (the commit script, with the stream
  * position and the milestone messages, in one step); read by the ranker role, `POST /v1/rank`, the
- * archiver (the streams) and the edge's dashboard (positions and the trending regions, unprefixed).
+ * archiver (the streams), the sampler role (positions) and the edge's dashboard (the trending
+ * regions, unprefixed).
  */
 export function featureKeys(prefix: string) {
   return {
@@ -247,7 +248,7 @@ export function archiveKeys(prefix: string) {
 /**
  * The content path's streams. `uploads`: written by the api role when a tus upload completes,
  * read by the `transcoders` group. `uploads:dead`: written by the transcode role for jobs out of
- * attempts, read by the metrics and the edge's dashboard. `upload-events`: written by the catalog
+ * attempts, read by the metrics, the sampler role and the edge's dashboard. `upload-events`: written by the catalog
  * store in the MULTI that makes a video live, read (by id, no group) by every serving model.
  */
 export const UploadStreams = {
@@ -260,7 +261,7 @@ export const UploadStreams = {
  * Consumer groups, each created from the stream's start. `features` on every `ev:{p}` (one group
  * shared by the features processors, partitions split by lease); one group per ranker replica on
  * every `ev:{p}` (each replica must see every event; the default replica keeps the original name);
- * `transcoders` on `uploads`. The edge's dashboard reads the features and transcoders groups' lag.
+ * `transcoders` on `uploads`. The sampler role reads the features and transcoders groups' lag.
  */
 export const ConsumerGroups = {
   features: "features",
