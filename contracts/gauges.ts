@@ -82,9 +82,10 @@ const GaugesSchema = v.object({
 
 export type Gauges = v.InferOutput<typeof GaugesSchema>;
 
-/** GAUGES_LUA's reply: the JSON string, or what a client that decodes JSON replies made of it. */
+/** GAUGES_LUA's reply, a JSON string. */
 export function parseGauges(reply: unknown): Gauges {
-  return v.parse(GaugesSchema, typeof reply === "string" ? JSON.parse(reply) : reply);
+  if (typeof reply !== "string") throw new TypeError("gauges: the script's reply is not JSON text");
+  return v.parse(GaugesSchema, JSON.parse(reply));
 }
 
 const GAUGE = "gauge.";
