@@ -7,6 +7,7 @@ import {
   EdgeKeys,
   EventKeys,
   featureKeys,
+  gaugeSamplerKeys,
   LakeKeys,
   MediaKeys,
   OriginalKeys,
@@ -56,6 +57,7 @@ describe("the keyspace", () => {
     expect(ranker.leader()).toBe("ranker:leader");
     expect(ranker.coalesce("u1")).toBe("ranker:coalesce:u1");
     expect(archiveKeys("").lock(4)).toBe("archive:lock:4");
+    expect(gaugeSamplerKeys("").lease()).toBe("gauge-sampler:lease");
     expect(CatalogKeys.creatorVideos("c1")).toBe("creator:c1:videos");
     expect(CatalogKeys.digest("c1", "ab12")).toBe("upload:sha256:c1:ab12");
     expect(UploadStreams).toEqual({

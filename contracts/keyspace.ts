@@ -124,20 +124,39 @@ export const SeenKeys = {
 
 /**
  * What the edge writes for people rather than for the feed. Written by the edge (the UserFeed
- * object appends impressions; every isolate flushes its operator counters, the dashboard adds its
- * gauges); read by the dashboard (`metrics:`) and offline A/B readouts (`impressions`).
+ * object appends impressions; every isolate flushes its operator counters) and the origin's
+ * sampler role (the gauges, contracts/gauges.ts); read by the dashboard (`metrics:`) and offline
+ * A/B readouts (`impressions`).
  */
 export const EdgeKeys = {
   /** Stream `impressions`: one entry per video handed to a user, with the arm that ranked it. */
   impressions: "impressions",
-  /** Hash `metrics:{yyyy-mm-ddThh:mm}`: the operator counters of the UTC minute holding `at`. */
+  /**
+   * Hash `metrics:{yyyy-mm-ddThh:mm}`: the operator counters and gauges of the UTC minute holding
+   * `at`; every writer renews its expiry to METRICS_MINUTE_TTL_SECONDS.
+   */
   metricsMinute: (at: number) => `metrics:${new Date(at).toISOString().slice(0, 16)}`,
 } as const;
+
+/** The dashboard reads the last day; a week of minutes leaves room for incident reviews. */
+export const METRICS_MINUTE_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The gauge sampler (origin/sampler/): `gauge-sampler:lease`, `SET NX PX` just under one sampling
+ * interval by whichever sampler process samples next, so several processes write one reading per
+ * interval. Written and read by the sampler role alone.
+ */
+export function gaugeSamplerKeys(prefix: string) {
+  return {
+    lease: () => `${prefix}gauge-sampler:lease`,
+  };
+}
 
 /**
  * The online feature store. Written by the features role (the commit script, with the stream
  * position and the milestone messages, in one step); read by the ranker role, `POST /v1/rank`, the
- * archiver (the streams) and the edge's dashboard (positions and the trending regions, unprefixed).
+ * archiver (the streams), the sampler role (positions) and the edge's dashboard (the trending
+ * regions, unprefixed).
  */
 export function featureKeys(prefix: string) {
   return {
@@ -229,7 +248,7 @@ export function archiveKeys(prefix: string) {
 /**
  * The content path's streams. `uploads`: written by the api role when a tus upload completes,
  * read by the `transcoders` group. `uploads:dead`: written by the transcode role for jobs out of
- * attempts, read by the metrics and the edge's dashboard. `upload-events`: written by the catalog
+ * attempts, read by the metrics, the sampler role and the edge's dashboard. `upload-events`: written by the catalog
  * store in the MULTI that makes a video live, read (by id, no group) by every serving model.
  */
 export const UploadStreams = {
@@ -242,7 +261,7 @@ export const UploadStreams = {
  * Consumer groups, each created from the stream's start. `features` on every `ev:{p}` (one group
  * shared by the features processors, partitions split by lease); one group per ranker replica on
  * every `ev:{p}` (each replica must see every event; the default replica keeps the original name);
- * `transcoders` on `uploads`. The edge's dashboard reads the features and transcoders groups' lag.
+ * `transcoders` on `uploads`. The sampler role reads the features and transcoders groups' lag.
  */
 export const ConsumerGroups = {
   features: "features",

@@ -200,7 +200,7 @@ describe("operators' dashboard", () => {
     expect(response.request().method()).toBe("GET");
     expect(new URL(page.url()).search).toBe("");
     const errors = collectErrors(page);
-    await page.goto(`${edgeUrl}/admin?minutes=15`);
+    await page.goto(`${edgeUrl}/admin?window=15m`);
     // Edge counters reach Redis in 10 s flushes and the page refreshes every 10 s.
     await page.waitForFunction(
       () => {

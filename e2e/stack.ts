@@ -73,7 +73,8 @@ export async function startE2EStack(options: { videos?: number } = {}): Promise<
       },
       { FEATURES_TRENDING_MS: "2000" },
     );
-    for (const role of ["bridge", "api", "features", "ranker"]) {
+    // The sampler, so the dashboard's gauge charts have readings as in production.
+    for (const role of ["bridge", "api", "features", "ranker", "sampler"]) {
       children.push(spawnRole(role, originEnv));
     }
     await Promise.all([waitForPort(bridgePort), waitForPort(originPort)]);

@@ -5,6 +5,7 @@ import { isRole, loadRoleConfig, ROLES, type Role } from "./config/role.config";
 import { startFeatureProcessor } from "./features/feature-processor";
 import { startRanker } from "./ranking/ranker.runner";
 import { startBridge } from "./redis-bridge/bridge.server";
+import { startGaugeSampler } from "./sampler/sampler.runner";
 import { createS3Client } from "./storage/s3.client";
 import { startTranscodeWorker } from "./transcode/transcode.worker";
 
@@ -63,6 +64,12 @@ const roles = {
     const ranker = await startRanker(storage, features, schedule);
     console.log("ranker: serving fyp:{user}, explore:{region} and checkpoints");
     return ranker.stop;
+  },
+  sampler: async () => {
+    const config = loadRoleConfig("sampler");
+    const sampler = startGaugeSampler(config);
+    console.log(`sampler: gauges of ${config.partitions} partitions every ${config.intervalMs} ms`);
+    return sampler.stop;
   },
 } satisfies Record<Role, () => Promise<() => Promise<void>>>;
 

@@ -1,12 +1,10 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import { EdgeKeys } from "../contracts/keyspace";
+import { EdgeKeys, METRICS_MINUTE_TTL_SECONDS } from "../contracts/keyspace";
 
 /** Upper bounds (ms) of the feed latency histogram; the goal to report against is p99 ≤ 20 ms. */
 const LATENCY_BUCKETS_MS = [5, 10, 20, 50, 100, 250, 500, 1000];
 const FLUSH_INTERVAL_MS = 10_000;
 const FLUSH_MAX_PENDING = 1_000;
-/** Dashboards read the last day or so; a week leaves room for incident reviews. */
-const KEEP_SECONDS = 7 * 24 * 3600;
 
 /**
  * Operator counters, aggregated in the isolate's memory per minute and written to Redis in one
@@ -59,7 +57,7 @@ export class MetricsBuffer {
     const pipeline = redis.pipeline();
     for (const [key, fields] of batch) {
       for (const [field, value] of fields) pipeline.hincrby(key, field, value);
-      pipeline.expire(key, KEEP_SECONDS);
+      pipeline.expire(key, METRICS_MINUTE_TTL_SECONDS);
     }
     try {
       await pipeline.exec();

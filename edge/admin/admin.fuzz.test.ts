@@ -12,6 +12,7 @@ import {
   request,
   timeoutFor,
 } from "../../testing/edge/fuzz.testing";
+import { isDashboardWindow, WINDOW_NAMES } from "./dashboard-window";
 
 const ADMIN_TOKEN = env.ADMIN_TOKEN ?? "";
 const PATHS = [
@@ -36,9 +37,11 @@ const path = fc.oneof(
 const query = fc.record(
   {
     token: fc.oneof(hostileString, headerValue).filter((t) => t !== ADMIN_TOKEN),
-    minutes: fc.oneof(
+    window: fc.oneof(
+      fc.constantFrom(...WINDOW_NAMES),
       fc.integer().map(String),
-      fc.constantFrom("NaN", "1e9", "-5", "", "Infinity"),
+      fc.constantFrom("NaN", "1e9", "-5", "", "Infinity", "24H", "1h "),
+      hostileString,
     ),
   },
   { requiredKeys: [] },
@@ -65,7 +68,7 @@ describe("/admin under fuzz", () => {
           const params = new URLSearchParams(q);
           const response = await request(
             "GET",
-            `${p}${q.token === undefined && q.minutes === undefined ? "" : `?${params}`}`,
+            `${p}${q.token === undefined && q.window === undefined ? "" : `?${params}`}`,
             {
               headers: { authorization, cookie: cookie ?? undefined, accept: accept ?? undefined },
             },
@@ -86,18 +89,19 @@ describe("/admin under fuzz", () => {
     async () => {
       await fuzz(
         "/admin* (authorized)",
-        fc.record({ path, minutes: query.map((q) => q.minutes) }),
-        async ({ path: p, minutes }) => {
-          const suffix = minutes === undefined ? "" : `?minutes=${encodeURIComponent(minutes)}`;
+        fc.record({ path, window: query.map((q) => q.window) }),
+        async ({ path: p, window }) => {
+          const suffix = window === undefined ? "" : `?window=${encodeURIComponent(window)}`;
           const response = await request("GET", `${p}${suffix}`, {
             headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
           });
-          if (p === "/admin/api/metrics") expect(response.status).toBe(200);
+          const offered = window === undefined || isDashboardWindow(window);
+          if (p === "/admin/api/metrics") expect(response.status).toBe(offered ? 200 : 400);
           if (response.status < 400) {
             await response.arrayBuffer();
             return;
           }
-          await expectContract(response);
+          await expectContract(response, p === "/admin/api/metrics" ? "window" : undefined);
         },
         { numRuns: 100, timeLimitMs: 10_000 },
       );

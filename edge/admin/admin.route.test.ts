@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { AuthKeys } from "../../contracts/keyspace";
+import { GaugeFields } from "../../contracts/gauges";
+import { AuthKeys, EdgeKeys } from "../../contracts/keyspace";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { sha256Hex } from "../../worker-lib/secret-token";
 import worker from "../index";
@@ -127,14 +128,15 @@ describe("/admin", () => {
     expect(large.status).toBe(413);
   });
 
-  it("serves chart-ready series with a bearer token and records the gauges it reads", async () => {
-    const response = await call("/admin/api/metrics", {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
+  it("serves chart-ready series for the window asked, an hour by default", async () => {
+    const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const response = await call("/admin/api/metrics", bearer);
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     const data = (await response.json()) as DashboardData;
-    expect(data.minutes).toHaveLength(60);
+    expect(data.window).toBe("1h");
+    expect(data.step_seconds).toBe(60);
+    expect(data.times).toHaveLength(60);
     expect(data.charts.map((c) => c.id)).toEqual([
       "cache-playlist",
       "cache-segment",
@@ -149,16 +151,54 @@ describe("/admin", () => {
     for (const chart of data.charts) {
       for (const series of chart.series) expect(series.values).toHaveLength(60);
     }
-    const zoomed = await call("/admin/api/metrics?minutes=15", {
-      headers: { authorization: `Bearer ${TOKEN}` },
-    });
-    expect(((await zoomed.json()) as DashboardData).minutes).toHaveLength(15);
     const lag = data.charts.find((c) => c.id === "stream-lag");
     expect(lag?.series).toHaveLength(Number(env.EVENT_PARTITIONS));
-    const current = data.charts.find((c) => c.id === "transcode")?.series[0]?.values.at(-1);
-    expect(typeof current).toBe("number");
-    const minute = new Date(data.minutes.at(-1)! * 1000).toISOString().slice(0, 16);
-    const stored = await redisFromEnv(env).hget(`metrics:${minute}`, "gauge.transcode.queue");
-    expect(stored).not.toBeNull();
+    const zoomed = await call("/admin/api/metrics?window=15m", bearer);
+    expect(((await zoomed.json()) as DashboardData).times).toHaveLength(15);
+    const day = (await (
+      await call("/admin/api/metrics?window=24h", bearer)
+    ).json()) as DashboardData;
+    expect(day.window).toBe("24h");
+    expect(day.step_seconds).toBe(600);
+    expect(day.times).toHaveLength(144);
+    expect(day.times.every((t) => t % 600 === 0)).toBe(true);
+  });
+
+  it("draws the gauges recorded hours ago, and writes none itself", async () => {
+    const bearer = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const tenMinutes = 600_000;
+    // Two readings in one ten-minute point three hours ago: the day's chart shows the worse.
+    const point = Date.now() - (Date.now() % tenMinutes) - 18 * tenMinutes;
+    const redis = redisFromEnv(env);
+    await redis.hset(EdgeKeys.metricsMinute(point), { [GaugeFields.lag(0)]: 42 });
+    await redis.hset(EdgeKeys.metricsMinute(point + 60_000), { [GaugeFields.lag(0)]: 41 });
+    const day = (await (
+      await call("/admin/api/metrics?window=24h", bearer)
+    ).json()) as DashboardData;
+    const at = day.times.indexOf(point / 1000);
+    expect(at).toBeGreaterThan(0);
+    const lag = day.charts.find((c) => c.id === "stream-lag")?.series[0]?.values;
+    expect(lag?.[at]).toBe(42);
+    // The last hour does not reach back that far.
+    const hour = (await (await call("/admin/api/metrics", bearer)).json()) as DashboardData;
+    expect(hour.times[0]).toBeGreaterThan(point / 1000);
+    // Gauges are the sampler role's to record; no sampler runs beside these tests.
+    const current = EdgeKeys.metricsMinute(hour.times.at(-1)! * 1000);
+    expect(await redis.hget(current, GaugeFields.transcodeQueue)).toBeNull();
+  });
+
+  it("refuses a window it does not offer, naming the field", async () => {
+    for (const window of ["2h", "", "1440", "24H", "1h,24h"]) {
+      const response = await call(`/admin/api/metrics?window=${encodeURIComponent(window)}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(response.status, window).toBe(400);
+      expect(await response.json()).toEqual({
+        error: {
+          code: "REQUEST.INVALID_FIELD",
+          message: "window: must be one of 15m, 1h, 24h",
+        },
+      });
+    }
   });
 });

@@ -1,14 +1,23 @@
 import { type Context, Hono } from "hono";
-import { ErrorCode } from "../../contracts/error.schema";
+import * as v from "valibot";
+import { describeIssue, ErrorCode } from "../../contracts/error.schema";
 import { redisFromEnv } from "../../worker-lib/redis.client";
 import { jsonError } from "../http/errors";
 import { type AdminEnv, requireAdmin, signIn, signOut } from "./admin-auth";
 import { loadDashboard } from "./dashboard-data";
+import { DEFAULT_WINDOW, WINDOW_NAMES } from "./dashboard-window";
+
+const DashboardQuerySchema = v.object({
+  window: v.optional(
+    v.picklist(WINDOW_NAMES, `must be one of ${WINDOW_NAMES.join(", ")}`),
+    DEFAULT_WINDOW,
+  ),
+});
 
 /**
  * The operators' dashboard: `/admin` (page), `/admin/*` (its static files, from
- * web/dist through the ASSETS binding) and `/admin/api/metrics` (its data), all behind the
- * admin token.
+ * web/dist through the ASSETS binding) and `/admin/api/metrics?window=15m|1h|24h` (its data, an
+ * hour by default), all behind the admin token.
  */
 export const adminRoute = new Hono<{ Bindings: AdminEnv }>()
   .post("/admin/sign-in", signIn)
@@ -16,11 +25,13 @@ export const adminRoute = new Hono<{ Bindings: AdminEnv }>()
   .use("/admin", requireAdmin())
   .use("/admin/*", requireAdmin())
   .get("/admin/api/metrics", async (c) => {
-    // `?minutes=` picks the window: 5 minutes to a day, an hour by default.
-    const minutes = Math.round(Number(c.req.query("minutes") ?? 60));
+    const query = v.safeParse(DashboardQuerySchema, c.req.query());
+    if (!query.success) {
+      return jsonError(c, 400, ErrorCode.InvalidField, describeIssue(query.issues));
+    }
     const data = await loadDashboard(redisFromEnv(c.env), {
       partitions: Number(c.env.EVENT_PARTITIONS),
-      windowMinutes: Number.isFinite(minutes) ? Math.min(1440, Math.max(5, minutes)) : 60,
+      window: query.output.window,
     });
     c.header("cache-control", "no-store");
     return c.json(data);

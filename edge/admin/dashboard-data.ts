@@ -1,106 +1,80 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import * as v from "valibot";
+import { GaugeFields } from "../../contracts/gauges";
 import {
   CatalogKeys,
-  ConsumerGroups,
   EdgeKeys,
   EventKeys,
   featureKeys,
   UploadStreams,
 } from "../../contracts/keyspace";
 import type { DashboardChart, DashboardData, TrendingRegion } from "./dashboard.types";
-import { GAUGES_LUA } from "./gauges.lua";
+import { DASHBOARD_WINDOWS, type DashboardWindow } from "./dashboard-window";
 import { quantile } from "./histogram";
+import { type Fields, mergeMinutes } from "./minute-buckets";
 
 /** The feature store's keys (the origin's, unprefixed in production); read-only here. */
 const features = featureKeys("");
 
 const MINUTE_MS = 60_000;
-const KEEP_SECONDS = 7 * 24 * 3600;
 const TRENDING_TOP = 5;
-
-const GaugesSchema = v.object({
-  lag: v.array(v.number()),
-  staleness_ms: v.array(v.number()),
-  transcode_queue: v.number(),
-  dead_lettered: v.number(),
-});
-type Gauges = v.InferOutput<typeof GaugesSchema>;
-type Minute = Record<string, number>;
 
 export interface DashboardOptions {
   partitions: number;
-  windowMinutes?: number;
+  window: DashboardWindow;
   now?: number;
 }
 
 /**
- * Everything the dashboard draws. Counters come from the per-minute hashes the edge flushes;
- * gauges (lag, staleness, queue depth) are read now and written into the current minute's hash,
- * so their history accrues while anyone watches (the page refreshes every 10 s).
+ * Everything the dashboard draws, from the per-minute hashes alone: the counters the edge flushes
+ * and the gauges the origin's sampler role records there every 10 s, so the charts show the
+ * window whether or not anyone watched it. Every minute of the window is read in one pipeline and
+ * merged into points of the window's step, aligned to the step so points keep their place across
+ * refreshes; the last point holds the minutes so far.
  */
 export async function loadDashboard(
   redis: Redis,
   options: DashboardOptions,
 ): Promise<DashboardData> {
   const now = options.now ?? Date.now();
-  const windowMinutes = options.windowMinutes ?? 60;
-  const first = now - (now % MINUTE_MS) - (windowMinutes - 1) * MINUTE_MS;
-  const starts = Array.from({ length: windowMinutes }, (_, i) => first + i * MINUTE_MS);
+  const { minutes: windowMinutes, stepMinutes } = DASHBOARD_WINDOWS[options.window];
+  const stepMs = stepMinutes * MINUTE_MS;
+  const pointCount = windowMinutes / stepMinutes;
+  const first = now - (now % stepMs) - (pointCount - 1) * stepMs;
+  const points = Array.from({ length: pointCount }, (_, i) => first + i * stepMs);
+  const minuteCount = Math.floor((now - first) / MINUTE_MS) + 1;
 
-  const gauges = await readGauges(redis, options.partitions, now);
-  const write = redis.pipeline();
-  write.hset(EdgeKeys.metricsMinute(now), gaugeFields(gauges));
-  write.expire(EdgeKeys.metricsMinute(now), KEEP_SECONDS);
-  for (const start of starts) write.hgetall<Minute>(EdgeKeys.metricsMinute(start));
-  const [, , ...hashes] = await write.exec<[unknown, unknown, ...(Minute | null)[]]>();
-  const minutes = starts.map((_, i) => hashes[i] ?? {});
-
-  const [deadLetters, trending] = await Promise.all([
+  const read = redis.pipeline();
+  for (let i = 0; i < minuteCount; i++) {
+    read.hgetall<Fields>(EdgeKeys.metricsMinute(first + i * MINUTE_MS));
+  }
+  const [hashes, deadLetters, trending] = await Promise.all([
+    read.exec<(Fields | null)[]>(),
     redis.xrange(UploadStreams.deadLetter, `${first}-0`, "+", 10_000),
     readTrending(redis),
   ]);
-  const failures = new Map<number, number>();
+  const spans = points.map((_, p) => hashes.slice(p * stepMinutes, (p + 1) * stepMinutes));
+  const merged = spans.map((span) => mergeMinutes(span.map((fields) => fields ?? {})));
+  // Rates are per minute the point holds: the last point has only the minutes so far.
+  const spanMinutes = spans.map((span) => span.length);
+  const failures = points.map(() => 0);
   for (const id of Object.keys(deadLetters)) {
-    const start = Number(id.split("-")[0]) - (Number(id.split("-")[0]) % MINUTE_MS);
-    failures.set(start, (failures.get(start) ?? 0) + 1);
+    const point = Math.floor((Number(id.split("-")[0]) - first) / stepMs);
+    if (point >= 0 && point < pointCount) failures[point] = (failures[point] ?? 0) + 1;
   }
 
   return {
     generated_at: new Date(now).toISOString(),
-    minutes: starts.map((start) => start / 1000),
+    window: options.window,
+    step_seconds: stepMs / 1000,
+    times: points.map((start) => start / 1000),
     charts: buildCharts(
-      minutes,
+      merged,
       options.partitions,
-      starts.map((s) => failures.get(s) ?? 0),
+      spanMinutes,
+      failures.map((count, p) => count / (spanMinutes[p] ?? 1)),
     ),
     trending,
   };
-}
-
-async function readGauges(redis: Redis, partitions: number, now: number): Promise<Gauges> {
-  const keys = [
-    features.positions(),
-    UploadStreams.jobs,
-    UploadStreams.deadLetter,
-    ...Array.from({ length: partitions }, (_, p) => EventKeys.stream(p)),
-  ];
-  const args = [ConsumerGroups.features, ConsumerGroups.transcoders, String(now)];
-  const raw = await redis.eval<string[], unknown>(GAUGES_LUA, keys, args);
-  // The client JSON-decodes string replies that look like JSON; accept either form.
-  return v.parse(GaugesSchema, typeof raw === "string" ? JSON.parse(raw) : raw);
-}
-
-function gaugeFields(gauges: Gauges): Record<string, number> {
-  const fields: Record<string, number> = {
-    "gauge.transcode.queue": gauges.transcode_queue,
-    "gauge.transcode.dead": gauges.dead_lettered,
-    "gauge.staleness_ms": Math.max(0, ...gauges.staleness_ms),
-  };
-  gauges.lag.forEach((lag, p) => {
-    if (lag >= 0) fields[`gauge.lag.p${p}`] = lag;
-  });
-  return fields;
 }
 
 async function readTrending(redis: Redis): Promise<TrendingRegion[]> {
@@ -144,17 +118,21 @@ async function readTrending(redis: Redis): Promise<TrendingRegion[]> {
 
 const TIERS = ["edge-cache", "r2", "origin"] as const;
 
-function buildCharts(minutes: Minute[], partitions: number, failures: number[]): DashboardChart[] {
-  const field = (m: Minute, name: string) => Number(m[name] ?? 0);
-  const gauge = (name: string) =>
-    minutes.map((m) => (m[name] === undefined ? null : Number(m[name])));
+function buildCharts(
+  points: Fields[],
+  partitions: number,
+  spanMinutes: number[],
+  failuresPerMinute: number[],
+): DashboardChart[] {
+  const field = (m: Fields, name: string) => m[name] ?? 0;
+  const gauge = (name: string) => points.map((m) => m[name] ?? null);
   const tierShare = (kind: "playlist" | "segment"): DashboardChart => ({
     id: `cache-${kind}`,
     title: `${kind === "playlist" ? "Playlist" : "Segment"} requests served by tier`,
     unit: "%",
     series: TIERS.map((tier) => ({
       label: tier,
-      values: minutes.map((m) => {
+      values: points.map((m) => {
         const total = TIERS.reduce((sum, t) => sum + field(m, `media.${kind}.${t}`), 0);
         return total === 0 ? null : (100 * field(m, `media.${kind}.${tier}`)) / total;
       }),
@@ -162,10 +140,12 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
   });
   const latency = [0.5, 0.95, 0.99].map((q) => ({
     label: `p${Math.round(q * 100)}`,
-    values: minutes.map((m) => quantile(m, "feed.latency_ms.", q)),
+    values: points.map((m) => quantile(m, "feed.latency_ms.", q)),
   }));
   const perSecond = (name: string) =>
-    minutes.map((m) => (m[name] === undefined ? null : field(m, name) / 60));
+    points.map((m, p) =>
+      m[name] === undefined ? null : field(m, name) / (60 * (spanMinutes[p] ?? 1)),
+    );
   return [
     tierShare("playlist"),
     tierShare("segment"),
@@ -177,7 +157,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       series: [
         {
           label: "fallback",
-          values: minutes.map((m) => {
+          values: points.map((m) => {
             const pages = field(m, "feed.pages");
             return pages === 0 ? null : (100 * field(m, "feed.fallback")) / pages;
           }),
@@ -210,7 +190,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       unit: "events",
       series: Array.from({ length: partitions }, (_, p) => ({
         label: EventKeys.stream(p),
-        values: gauge(`gauge.lag.p${p}`),
+        values: gauge(GaugeFields.lag(p)),
       })),
     },
     {
@@ -220,7 +200,7 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       series: [
         {
           label: "staleness",
-          values: gauge("gauge.staleness_ms").map((ms) => (ms === null ? null : ms / 1000)),
+          values: gauge(GaugeFields.stalenessMs).map((ms) => (ms === null ? null : ms / 1000)),
         },
       ],
     },
@@ -229,8 +209,9 @@ function buildCharts(minutes: Minute[], partitions: number, failures: number[]):
       title: "Transcode queue and failures",
       unit: "jobs",
       series: [
-        { label: "queue depth", values: gauge("gauge.transcode.queue") },
-        { label: "failed / min", values: failures },
+        { label: "queue depth", values: gauge(GaugeFields.transcodeQueue) },
+        { label: "dead letters", values: gauge(GaugeFields.deadLettered) },
+        { label: "failed / min", values: failuresPerMinute },
       ],
     },
   ];

@@ -1,10 +1,15 @@
+import type { DashboardWindow } from "./dashboard-window";
+
 /**
- * `GET /admin/api/metrics`: chart-ready series, so the dashboard stays a thin renderer. Values
- * line up with `minutes` (epoch seconds of each UTC minute); null where nothing was recorded.
+ * `GET /admin/api/metrics?window=`: chart-ready series, so the dashboard stays a thin renderer.
+ * Values line up with `times` (epoch seconds at which each point's `step_seconds` start); null
+ * where nothing was recorded.
  */
 export interface DashboardData {
   generated_at: string;
-  minutes: number[];
+  window: DashboardWindow;
+  step_seconds: number;
+  times: number[];
   charts: DashboardChart[];
   trending: TrendingRegion[];
 }

@@ -160,6 +160,31 @@ export interface FeaturesConfig {
   consumer: string | undefined;
 }
 
+const SamplerEnvSchema = v.object({
+  REDIS_URL: FeaturesEnvSchema.entries.REDIS_URL,
+  EVENT_PARTITIONS: FeaturesEnvSchema.entries.EVENT_PARTITIONS,
+  FEATURES_KEY_PREFIX: FeaturesEnvSchema.entries.FEATURES_KEY_PREFIX,
+  TRANSCODE_STREAM: MediaEnvSchema.entries.TRANSCODE_STREAM,
+  // At least two readings land in every minute, so a failed one leaves no hole in the chart.
+  SAMPLER_INTERVAL_MS: v.optional(
+    v.pipe(count, v.minValue(1_000), v.maxValue(30_000, "must be at most 30000")),
+    "10000",
+  ),
+});
+
+/** The `sampler` role: reads the gauges of the features and transcode roles' streams. */
+export interface SamplerConfig {
+  redisUrl: string;
+  /** Must equal the edge's EVENT_PARTITIONS var, like the features role's. */
+  partitions: number;
+  /** The features role's key prefix: empty in production. */
+  keyPrefix: string;
+  /** The transcode role's jobs stream. */
+  transcodeStream: string;
+  /** How often a reading is written into the current minute's hash. */
+  intervalMs: number;
+}
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -454,5 +479,16 @@ export function loadDevStackConfig(env: NodeJS.ProcessEnv = process.env): DevSta
     demoVideos: e.EDGEFEED_DEMO_VIDEOS,
     crowdViewers: e.EDGEFEED_CROWD,
     originUrl: e.ORIGIN_URL,
+  };
+}
+
+export function loadSamplerConfig(env: NodeJS.ProcessEnv = process.env): SamplerConfig {
+  const e = parseEnv(SamplerEnvSchema, env);
+  return {
+    redisUrl: e.REDIS_URL,
+    partitions: e.EVENT_PARTITIONS,
+    keyPrefix: e.FEATURES_KEY_PREFIX,
+    transcodeStream: e.TRANSCODE_STREAM,
+    intervalMs: e.SAMPLER_INTERVAL_MS,
   };
 }

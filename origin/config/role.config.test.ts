@@ -78,4 +78,17 @@ describe("per-role config", () => {
     expect(config.storage.rankerCheckpointPrefix).toBe("models/ranker/");
     expect(config.ranker.replica).toBe("b");
   });
+
+  it("sampler: needs nothing but Redis, and samples at least twice a minute", () => {
+    expect(loadRoleConfig("sampler", {})).toEqual({
+      redisUrl: "redis://127.0.0.1:6379",
+      partitions: 8,
+      keyPrefix: "",
+      transcodeStream: "uploads",
+      intervalMs: 10_000,
+    });
+    expect(failure("sampler", { SAMPLER_INTERVAL_MS: "60000" })).toBe(
+      "sampler role: environment variable SAMPLER_INTERVAL_MS: must be at most 30000",
+    );
+  });
 });

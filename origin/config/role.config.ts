@@ -8,11 +8,13 @@ import {
   loadFeaturesConfig,
   loadRankerConfig,
   loadRankerStorageConfig,
+  loadSamplerConfig,
   loadStorageConfig,
   loadTranscodeConfig,
   type OriginConfig,
   type RankerConfig,
   type RankerStorageConfig,
+  type SamplerConfig,
   type StorageConfig,
   type TranscodeConfig,
 } from "./config";
@@ -25,6 +27,7 @@ export interface RoleConfigs {
   archive: { storage: StorageConfig; features: FeaturesConfig };
   transcode: TranscodeConfig;
   ranker: { storage: RankerStorageConfig; features: FeaturesConfig; ranker: RankerConfig };
+  sampler: SamplerConfig;
 }
 
 export type Role = keyof RoleConfigs;
@@ -41,6 +44,7 @@ const LOADERS: { [R in Role]: (env: NodeJS.ProcessEnv) => RoleConfigs[R] } = {
     features: loadFeaturesConfig(env),
     ranker: loadRankerConfig(env),
   }),
+  sampler: loadSamplerConfig,
 };
 
 export const ROLES = Object.keys(LOADERS) as Role[];

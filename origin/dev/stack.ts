@@ -126,8 +126,9 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
 
-  // bridge and api serve HTTP; features, archive, transcode and ranker consume streams.
-  for (const name of ["bridge", "api", "features", "archive", "transcode", "ranker"]) {
+  // bridge and api serve HTTP; features, archive, transcode and ranker consume streams; sampler
+  // records the dashboard's gauges.
+  for (const name of ["bridge", "api", "features", "archive", "transcode", "ranker", "sampler"]) {
     const child = spawnRole(name, originEnv);
     children.push(child);
     onUnexpectedExit(child);

@@ -4,8 +4,13 @@ import type {
   DashboardData,
   TrendingRegion,
 } from "../../edge/admin/dashboard.types";
+import {
+  DASHBOARD_WINDOWS,
+  DEFAULT_WINDOW,
+  isDashboardWindow,
+  WINDOW_NAMES,
+} from "../../edge/admin/dashboard-window";
 
-const REFRESH_MS = 10_000;
 const PALETTE = [
   "#2f7ed8",
   "#f45b5b",
@@ -21,10 +26,24 @@ const HEIGHT = 180;
 const grid = document.getElementById("charts")!;
 const trending = document.getElementById("trending")!;
 const updated = document.getElementById("updated")!;
+const windows = document.getElementById("windows")!;
 const plots = new Map<string, uPlot>();
-// `/admin?minutes=15` zooms in; the API clamps it.
-const minutes = new URLSearchParams(location.search).get("minutes");
-const api = `/admin/api/metrics${minutes ? `?minutes=${encodeURIComponent(minutes)}` : ""}`;
+// `/admin?window=24h` shows the last day; the page passes an unknown window on, to the API's 400.
+const requested = new URLSearchParams(location.search).get("window");
+const shown = isDashboardWindow(requested) ? requested : DEFAULT_WINDOW;
+const api = `/admin/api/metrics${requested === null ? "" : `?window=${encodeURIComponent(requested)}`}`;
+
+function drawWindowLinks(): void {
+  windows.replaceChildren(
+    ...WINDOW_NAMES.map((name) => {
+      const link = document.createElement("a");
+      link.href = `/admin?window=${name}`;
+      link.textContent = DASHBOARD_WINDOWS[name].label;
+      if (name === shown) link.setAttribute("aria-current", "page");
+      return link;
+    }),
+  );
+}
 
 function points(chart: DashboardChart): number {
   return chart.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
@@ -57,7 +76,7 @@ function options(chart: DashboardChart, width: number): uPlot.Options {
 
 function draw(data: DashboardData): void {
   for (const chart of data.charts) {
-    const rows: uPlot.AlignedData = [data.minutes, ...chart.series.map((s) => s.values)];
+    const rows: uPlot.AlignedData = [data.times, ...chart.series.map((s) => s.values)];
     let plot = plots.get(chart.id);
     let box = document.querySelector<HTMLElement>(`[data-chart="${chart.id}"]`);
     if (!box) {
@@ -109,7 +128,12 @@ async function refresh(): Promise<void> {
     const response = await fetch(api, { credentials: "same-origin" });
     // The sign-in cookie expired: back to the sign-in form.
     if (response.status === 401) location.assign("/admin");
-    if (!response.ok) throw new Error(`metrics: ${response.status}`);
+    if (!response.ok) {
+      const body = (await response.json().catch(() => null)) as {
+        error?: { message?: string };
+      } | null;
+      throw new Error(`metrics: ${response.status} ${body?.error?.message ?? ""}`);
+    }
     draw((await response.json()) as DashboardData);
   } catch (error) {
     updated.textContent = `refresh failed: ${error instanceof Error ? error.message : error}`;
@@ -123,5 +147,6 @@ addEventListener("resize", () => {
   }
 });
 
+drawWindowLinks();
 void refresh();
-setInterval(() => void refresh(), REFRESH_MS);
+setInterval(() => void refresh(), DASHBOARD_WINDOWS[shown].refreshSeconds * 1000);
