@@ -3,6 +3,7 @@ import * as v from "valibot";
 import {
   CONTROL_ARM,
   type FallbackCause,
+  FEED_PAGE_DEFAULT,
   FEED_PAGE_MIN,
   type FeedItem,
   parseForYouMember,
@@ -64,6 +65,12 @@ const REFILL_BATCH = 24;
 /** Pops of one refill at most, when concurrent pages of one user need more than one batch. */
 const MAX_REFILL_POPS = 10;
 const LOW_WATER_PAGES = 3;
+/**
+ * Pages of candidates the flush after each page keeps buffered, popping a page or two at a time:
+ * a candidate waits two pages between its pop and its page, where batches of 24 popped when the
+ * page arrived made it wait two to five (a ranking written after a like shows sooner).
+ */
+const READ_AHEAD_PAGES = 2;
 const REDIS_DEADLINE_MS = 500;
 const REFRESH_COALESCE_MS = MINUTE_MS;
 /** Pages are kept for replay this long; a cursor older than that starts a fresh page. */
@@ -135,12 +142,18 @@ export class FeedEngine {
   /** Page requests waiting on the refill in flight: each needs a page of its own from it. */
   private waiting = 0;
   private flushing: Promise<number> | null = null;
+  /** The flush in flight pops candidates: a page that needs them waits for it, not a pop of its own. */
+  private readingAhead = false;
+  /** The page size last asked for, which the read-ahead keeps READ_AHEAD_PAGES of. */
+  private lastLimit = FEED_PAGE_DEFAULT;
+  private readonly userId: string;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     deps: FeedEngineDeps,
   ) {
     this.sql = storage.sql;
+    this.userId = deps.userId;
     this.redis = deps.redis;
     this.rank = deps.rank;
     this.now = deps.now ?? Date.now;
@@ -155,8 +168,13 @@ export class FeedEngine {
   async page(request: PageRequest): Promise<PageResult> {
     const replayed = this.replay(request.after);
     if (replayed) return replayed;
-    const cause = request.fallback ? request.fallback.cause : await this.ensureBuffer(request);
-    const result = this.storage.transactionSync(() => this.assemble(request, cause));
+    let cause = request.fallback ? request.fallback.cause : await this.ensureBuffer(request);
+    let result = this.storage.transactionSync(() => this.assemble(request, cause));
+    if (result.kind === "need-fallback" && !request.fallback && cause === null) {
+      // The buffer counted a page, but seen or suppressed videos in it left the page short.
+      cause = await this.ensureBuffer(request, true);
+      result = this.storage.transactionSync(() => this.assemble(request, cause));
+    }
     if (result.kind === "page" && result.items.length > 0) void this.flush();
     return result;
   }
@@ -207,15 +225,24 @@ export class FeedEngine {
     return { kind: "page", pageId: row.id, ...stored, refresh: null };
   }
 
-  /** Tops the buffer up when it runs low; returns why it could not. */
-  private async ensureBuffer(request: PageRequest): Promise<FallbackCause | null> {
+  /**
+   * Tops the buffer up when it holds less than a page (or always, `short`: it held too few usable
+   * ones); returns why it could not.
+   */
+  private async ensureBuffer(request: PageRequest, short = false): Promise<FallbackCause | null> {
     const fresh = this.sql
       .exec<{ n: number }>(
         "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
         this.now() - BUFFER_STALE_MS,
       )
       .one().n;
-    if (fresh >= LOW_WATER_PAGES * request.limit) return null;
+    this.lastLimit = request.limit;
+    // A page's worth is enough to answer now: the flush after it tops the buffer up (readAhead).
+    if (fresh >= request.limit && !short) return null;
+    if (this.flushing && this.readingAhead) {
+      await this.flushing;
+      if (!short) return this.ensureBuffer(request);
+    }
     this.refilling ??= this.refill(request, fresh).finally(() => {
       this.refilling = null;
     });
@@ -244,6 +271,11 @@ export class FeedEngine {
       if (ranked.length === 0) return "redis_unreachable";
     }
     if (ranked.length === 0) ranked.push(...(await this.rankNow(request)));
+    this.buffer(ranked);
+    return ranked.length > 0 ? null : "fyp_empty";
+  }
+
+  private buffer(ranked: readonly RankedItem[]): void {
     const fetchedAt = this.now();
     for (const { item, arm } of ranked) {
       this.sql.exec(
@@ -256,7 +288,22 @@ export class FeedEngine {
     }
     const top = ranked[0];
     if (top) this.meta.setText(LAST_ARM, top.arm);
-    return ranked.length > 0 ? null : "fyp_empty";
+  }
+
+  /**
+   * How many candidates the next flush pops: enough to hold READ_AHEAD_PAGES pages again, and at
+   * least a page (some are dropped as seen or suppressed); 0 while that many are buffered.
+   */
+  private readAheadCount(): number {
+    if (this.refilling) return 0;
+    const fresh = this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
+        this.now() - BUFFER_STALE_MS,
+      )
+      .one().n;
+    const wanted = READ_AHEAD_PAGES * this.lastLimit;
+    return fresh >= wanted ? 0 : Math.max(this.lastLimit, wanted - fresh);
   }
 
   private async popForYou(userId: string): Promise<{ items: RankedItem[]; exhausted: boolean }> {
@@ -266,6 +313,13 @@ export class FeedEngine {
       REDIS_DEADLINE_MS,
       "fyp refill",
     );
+    return this.hydratePopped(popped);
+  }
+
+  /** ZPOPMAX's flat [member, score, …] reply as buffered candidates. */
+  private async hydratePopped(
+    popped: readonly unknown[],
+  ): Promise<{ items: RankedItem[]; exhausted: boolean }> {
     const items = await this.hydrate(
       popped
         .filter((_, i) => i % 2 === 0)
@@ -464,11 +518,14 @@ export class FeedEngine {
 
   /**
    * One MULTI per batch: up to OUTBOX_BATCH impressions plus whatever the mirror has pending, so
-   * a page costs no extra round trip and a rotating mirror is never seen half-written.
+   * a page costs no extra round trip and a rotating mirror is never seen half-written. The first
+   * batch also pops the next candidates when the buffer runs low: the read the next page would
+   * otherwise make on its own path rides on the write this page makes anyway, so a warm page
+   * costs one Redis round trip, after its answer.
    */
   private async flushPending(): Promise<number> {
     let written = 0;
-    for (;;) {
+    for (let batch = 0; ; batch++) {
       const rows = this.sql
         .exec<{ seq: number; fields: string }>(
           "SELECT seq, fields FROM outbox ORDER BY seq LIMIT ?",
@@ -476,8 +533,9 @@ export class FeedEngine {
         )
         .toArray();
       const mirror = this.mirror.pending(this.now());
+      const readAhead = batch === 0 ? this.readAheadCount() : 0;
       const last = rows.at(-1);
-      if (!last && !mirror) return written;
+      if (!last && !mirror && !readAhead) return written;
       const tx = this.redis.multi();
       for (const row of rows) {
         tx.xadd(EdgeKeys.impressions, "*", JSON.parse(row.fields) as Record<string, string>, {
@@ -485,16 +543,38 @@ export class FeedEngine {
         });
       }
       mirror?.queue(tx);
+      if (readAhead > 0) tx.zpopmax(CatalogKeys.forYou(this.userId), readAhead);
+      this.readingAhead = readAhead > 0;
+      let replies: unknown[];
       try {
-        await withDeadline(tx.exec(), FLUSH_DEADLINE_MS, "impressions and mirror");
+        replies = await withDeadline(
+          tx.exec<unknown[]>(),
+          FLUSH_DEADLINE_MS,
+          "impressions and mirror",
+        );
       } catch {
         // Kept in SQLite; the alarm retries, so nothing committed is lost.
+        this.readingAhead = false;
         await this.storage.setAlarm(this.now() + OUTBOX_RETRY_MS);
         return written;
       }
       if (last) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
       mirror?.commit();
       written += rows.length;
+      if (readAhead > 0) await this.bufferReadAhead(replies.at(-1));
+    }
+  }
+
+  private async bufferReadAhead(popped: unknown): Promise<void> {
+    try {
+      const { items } = await this.hydratePopped(Array.isArray(popped) ? popped : []);
+      this.buffer(items);
+    } catch (error) {
+      // Popped but not hydrated: lost to this user until the ranker's next write, like a pop
+      // whose answer never came back.
+      console.warn("feed: read-ahead failed", error instanceof Error ? error.message : error);
+    } finally {
+      this.readingAhead = false;
     }
   }
 }

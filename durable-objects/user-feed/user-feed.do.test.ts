@@ -1,5 +1,5 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BloomFilter } from "../../contracts/bloom-filter";
 import { encodeForYouMember, type FeedItem } from "../../contracts/feed.schema";
 import { CatalogKeys, SeenKeys } from "../../contracts/keyspace";
@@ -149,6 +149,47 @@ describe("UserFeed", () => {
       const third = expectPage(await revived.page(request("d-evict", second.pageId)));
       const ids = [...first.items, ...second.items, ...third.items].map((item) => item.id);
       expect(new Set(ids).size).toBe(24);
+    });
+  });
+
+  it("makes one Redis round trip per warm page: the flush after it also pops what comes next", async () => {
+    const ids = await seedVideos("ahead", 80);
+    await rank(CatalogKeys.forYou("d-ahead"), ids);
+    // Cards other users of the isolate were handed: the steady state of a busy edge.
+    await hydrateCandidates(
+      redis,
+      ids.map((id) => ({ id, reason: "ann" as const })),
+    );
+    await runInDurableObject(stubFor("d-ahead"), async (_, state) => {
+      const engine = new FeedEngine(state.storage, deps("d-ahead"));
+      const realFetch = globalThis.fetch;
+      let redisRequests = 0;
+      const spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (url.startsWith(env.UPSTASH_REDIS_REST_URL)) redisRequests++;
+        return realFetch(input, init);
+      });
+      try {
+        const perPage: number[] = [];
+        const served: string[] = [];
+        let after: string | null = null;
+        for (let i = 0; i < 8; i++) {
+          redisRequests = 0;
+          const page = expectPage(await engine.page(request("d-ahead", after)));
+          await engine.flush();
+          expect(page.fallback).toBeNull();
+          served.push(...page.items.map((item) => item.id));
+          perPage.push(redisRequests);
+          after = page.pageId;
+        }
+        // The first page waits for its own pops; every later one writes its impressions and
+        // mirror and pops the next candidates in one transaction, after its answer.
+        expect(perPage.slice(1).every((n) => n === 1)).toBe(true);
+        expect(new Set(served).size).toBe(64);
+        expect(await redis.zcard(CatalogKeys.forYou("d-ahead"))).toBeLessThan(80 - 64);
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 
