@@ -86,8 +86,8 @@ const OUTBOX_BATCH = 500;
 const OUTBOX_RETRY_MS = 5_000;
 const FLUSH_DEADLINE_MS = 2_000;
 /**
- * A synchronous rank asks for two pages' worth: the user's first events make the ranker write
- * `fyp:{user}` within a second or two, and the pages after those two should come from that.
+ * A rank at the edge's request asks for two pages' worth: the user's first events make the
+ * ranker write `fyp:{user}` within a second or two, and the pages after those two come from that.
  */
 const RANK_LIMIT = 16;
 /**
@@ -119,7 +119,7 @@ interface RankedItem {
 }
 
 /**
- * How a synchronous rank went, counted as `feed.rank.{outcome}` in the edge metrics: `empty` is
+ * How a rank at the origin went, counted as `feed.rank.{outcome}` in the edge metrics: `empty` is
  * an answer with no live video (a cold-start user in a region the origin knows nothing of).
  */
 type RankOutcome = "ok" | "empty" | "failed";
@@ -139,13 +139,14 @@ export class FeedEngine {
   private readonly rank: RankNow;
   private readonly now: () => number;
   private refilling: Promise<FallbackCause | null> | null = null;
+  private ranking: Promise<void> | null = null;
   /** Page requests waiting on the refill in flight: each needs a page of its own from it. */
   private waiting = 0;
   private flushing: Promise<number> | null = null;
   /** The flush in flight pops candidates: a page that needs them waits for it, not a pop of its own. */
   private readingAhead = false;
-  /** The page size last asked for, which the read-ahead keeps READ_AHEAD_PAGES of. */
-  private lastLimit = FEED_PAGE_DEFAULT;
+  /** The last page asked for: its size is what the read-ahead keeps READ_AHEAD_PAGES of. */
+  private lastRequest: PageRequest | null = null;
   private readonly userId: string;
 
   constructor(
@@ -236,7 +237,7 @@ export class FeedEngine {
         this.now() - BUFFER_STALE_MS,
       )
       .one().n;
-    this.lastLimit = request.limit;
+    this.lastRequest = request;
     // A page's worth is enough to answer now: the flush after it tops the buffer up (readAhead).
     if (fresh >= request.limit && !short) return null;
     if (this.flushing && this.readingAhead) {
@@ -256,7 +257,7 @@ export class FeedEngine {
 
   /**
    * From `fyp:{user}` first, popping until every waiting page and the low-water mark are covered
-   * or the list runs out; when it has nothing usable, from a synchronous rank.
+   * or the list runs out; when it has nothing usable, the origin ranks for the next page.
    */
   private async refill(request: PageRequest, buffered: number): Promise<FallbackCause | null> {
     const ranked: RankedItem[] = [];
@@ -270,9 +271,25 @@ export class FeedEngine {
     } catch {
       if (ranked.length === 0) return "redis_unreachable";
     }
-    if (ranked.length === 0) ranked.push(...(await this.rankNow(request)));
+    if (ranked.length === 0) {
+      this.rankInBackground(request);
+      return "fyp_empty";
+    }
     this.buffer(ranked);
-    return ranked.length > 0 ? null : "fyp_empty";
+    return null;
+  }
+
+  /**
+   * Asks the origin to rank while this page is served from the fallback: the answer fills the
+   * buffer for the next page. A new user's first page waited up to the rank's 300 ms deadline
+   * for it (20 new users at once: 1.9 s), and a fallback page is what a failed rank gave anyway.
+   */
+  private rankInBackground(request: PageRequest): void {
+    this.ranking ??= this.rankNow(request)
+      .then((ranked) => this.buffer(ranked))
+      .finally(() => {
+        this.ranking = null;
+      });
   }
 
   private buffer(ranked: readonly RankedItem[]): void {
@@ -302,8 +319,9 @@ export class FeedEngine {
         this.now() - BUFFER_STALE_MS,
       )
       .one().n;
-    const wanted = READ_AHEAD_PAGES * this.lastLimit;
-    return fresh >= wanted ? 0 : Math.max(this.lastLimit, wanted - fresh);
+    const limit = this.lastRequest?.limit ?? FEED_PAGE_DEFAULT;
+    const wanted = READ_AHEAD_PAGES * limit;
+    return fresh >= wanted ? 0 : Math.max(limit, wanted - fresh);
   }
 
   private async popForYou(userId: string): Promise<{ items: RankedItem[]; exhausted: boolean }> {
@@ -569,6 +587,9 @@ export class FeedEngine {
     try {
       const { items } = await this.hydratePopped(Array.isArray(popped) ? popped : []);
       this.buffer(items);
+      // `fyp:{user}` ran dry before the ranker's next write: the origin ranks now, so the pages
+      // after the buffered ones are ranked too, not the fallback's.
+      if (items.length === 0 && this.lastRequest) this.rankInBackground(this.lastRequest);
     } catch (error) {
       // Popped but not hydrated: lost to this user until the ranker's next write, like a pop
       // whose answer never came back.

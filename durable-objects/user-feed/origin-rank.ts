@@ -11,10 +11,11 @@ import { withDeadline } from "../../worker-lib/deadline";
 export type RankEnv = Pick<Env, "ORIGIN_URL" | "ORIGIN_SHARED_SECRET">;
 
 /**
- * The serve path waits this long for a synchronous rank: past it the fallback page (tens of
- * milliseconds) serves the user better than a ranked page that arrives late.
+ * A rank runs beside the fallback page it could not prevent and fills the buffer for the next
+ * one, so no page waits for it; a second is well within a page's first video, and past it an
+ * origin this slow is left alone for the retry interval.
  */
-export const RANK_DEADLINE_MS = 300;
+export const RANK_DEADLINE_MS = 1_000;
 
 /** Asks a ranker for one user's candidates now; rejects on any failure. */
 export type RankNow = (request: RankRequest) => Promise<RankResponse>;
