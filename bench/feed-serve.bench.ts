@@ -30,6 +30,7 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
+import { hitRatioReplay } from "./feed-serve.replay";
 import type { BenchStack } from "./feed-serve.stack";
 import { median, percentile } from "./stats";
 
@@ -347,11 +348,18 @@ async function main(): Promise<void> {
     console.log("seeding catalog, candidates and media…");
     const [ids] = await Promise.all([seed(stack.redisUrl, stack.s3Endpoint), waitForEdge(edgeUrl)]);
     const results = await run(edgeUrl, ids);
+    const replay = await hitRatioReplay({
+      stack,
+      envFile,
+      region: REGION,
+      signingSecret: SIGNING_SECRET,
+    });
     const out = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
       settings: { SECONDS, CONCURRENCY, RATE, VIDEOS, WARM_USERS },
       ...results,
+      hit_ratio_replay: replay,
     };
     console.log(JSON.stringify(out, null, 2));
     mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
