@@ -5,8 +5,9 @@
 //
 // Workloads: feed pages for warm users (closed loop, then open loop at a fixed rate), feed pages
 // for cold users (no fyp:{user}: fallback path), media segments per tier (origin pull, R2, edge
-// cache), and a client simulation (page, then the first segment of its first 3 videos) whose
-// tier counts give the edge-cache : r2 : origin ratio that pre-warm produces.
+// cache), and the hit-ratio replay (bench/feed-serve.replay.ts): distinct viewers over a Zipf
+// catalog against Worker instances with pre-warm on and off, for the edge-cache hit ratio that
+// pre-warm adds.
 //
 // Env: FEED_BENCH_SECONDS (per phase, default 10), FEED_BENCH_CONCURRENCY (default 32),
 // FEED_BENCH_RATE (open-loop rps, default 500), FEED_BENCH_VIDEOS (default 1500),
@@ -491,28 +492,6 @@ async function run(edgeUrl: string, ids: string[]) {
     return [(await timed(`${pullUrl}${segment(id)}`)).sample];
   });
 
-  console.log("client simulation (page, then first segments)…");
-  const clients = await Promise.all(
-    Array.from({ length: 40 }, async (_, u) => ({
-      token: await login(feedUrl, `client-${u}`),
-      cursor: "",
-    })),
-  );
-  const firstSegments = await closedLoop(
-    SECONDS,
-    Math.min(CONCURRENCY, clients.length),
-    async (worker) => {
-      const { page } = await feedOnce(clients[worker]!);
-      // A player asks for the first video at once and the next ones as the user swipes.
-      await new Promise((r) => setTimeout(r, 50));
-      const samples: Sample[] = [];
-      for (const item of page?.items.slice(0, 3) ?? []) {
-        samples.push((await timed(`${feedUrl}${segment(item.id)}`)).sample);
-      }
-      return samples;
-    },
-  );
-
   return {
     feed_warm_sequential: warmSequential,
     feed_warm_closed_loop: warmClosed,
@@ -521,7 +500,6 @@ async function run(edgeUrl: string, ids: string[]) {
     segments_origin_tier: originTier,
     segments_r2_tier: r2Tier,
     segments_edge_cache_tier: edgeTier,
-    client_first_segments: firstSegments,
   };
 }
 
