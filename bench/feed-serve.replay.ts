@@ -1,12 +1,14 @@
 // The hit-ratio replay of bench/feed-serve.bench.ts: distinct viewers with distinct feeds over a
-// Zipf catalog, swiping at a human pace compressed in time, replayed against two Worker instances
-// at once, one with pre-warm (wrangler.toml's PREWARM_VIDEOS) and one without (0). Each instance
-// has its own in-memory cache and R2 (`persist: false`); R2 is filled first through origin pulls
-// under one host name and the replay runs under the other, so its edge cache starts cold. The
-// instances share Redis and the origin; each has its own users (same lists, distinct ids), so each
-// has its own `fyp:{user}` and UserFeed objects. Run at the same time, both see the same noise.
+// Zipf catalog, swiping at a human pace compressed in time, replayed against Worker instances at
+// once: pre-warm as wrangler.toml's PREWARM_VIDEOS, off (0), and a whole page (8, the proposal).
+// Each instance has its own in-memory cache and R2 (`persist: false`); R2 is filled first through
+// origin pulls under one host name and the replay runs under the other, so its edge cache starts
+// cold. The instances share Redis and the origin; each has its own users (same lists, distinct
+// ids), so each has its own `fyp:{user}` and UserFeed objects. Run at the same time, all see the
+// same noise.
 //
-// Env: FEED_REPLAY_USERS (per instance, default 120), FEED_REPLAY_TIME_SCALE (default 10).
+// Env: FEED_REPLAY_USERS (per instance, default 60; 120 overloaded a shared 2-core box to a
+// 1 s p50 and fallback pages), FEED_REPLAY_TIME_SCALE (default 10).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +36,7 @@ function envNumber(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-const USERS = envNumber("FEED_REPLAY_USERS", 120);
+const USERS = envNumber("FEED_REPLAY_USERS", 60);
 /** Viewer time runs this many times faster than wall time: 4 s of dwell take 0.4 s. */
 const TIME_SCALE = envNumber("FEED_REPLAY_TIME_SCALE", 10);
 const PAGES_WATCHED = 3;
