@@ -5,8 +5,9 @@
 //
 // Workloads: feed pages for warm users (closed loop, then open loop at a fixed rate), feed pages
 // for cold users (no fyp:{user}: fallback path), media segments per tier (origin pull, R2, edge
-// cache), and a client simulation (page, then the first segment of its first 3 videos) whose
-// tier counts give the edge-cache : r2 : origin ratio that pre-warm produces.
+// cache), and the hit-ratio replay (bench/feed-serve.replay.ts): distinct viewers over a Zipf
+// catalog against Worker instances with pre-warm on and off, for the edge-cache hit ratio that
+// pre-warm adds.
 //
 // Env: FEED_BENCH_SECONDS (per phase, default 10), FEED_BENCH_CONCURRENCY (default 32),
 // FEED_BENCH_RATE (open-loop rps, default 500), FEED_BENCH_VIDEOS (default 1500),
@@ -32,9 +33,10 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
-import { closedLoop, openLoop, type Sample, type Summary, timed } from "./feed-serve.load";
+import { closedLoop, openLoop, type Summary, timed } from "./feed-serve.load";
 import { peerResults, runPeer } from "./feed-serve.peer";
 import { profileDuring, summarizeProfile } from "./feed-serve.profile";
+import { hitRatioReplay } from "./feed-serve.replay";
 import type { BenchStack } from "./feed-serve.stack";
 
 function envInt(name: string, fallback: number): number {
@@ -283,19 +285,13 @@ async function main(): Promise<void> {
       rate: RATE,
     });
     const results = await run(edgeUrl, ids);
-    const out = {
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown" },
-      settings: { SECONDS, CONCURRENCY, RATE, VIDEOS, WARM_USERS },
-      ...results,
-      feed_peer: peerResults(peer, results),
-    };
-    console.log(JSON.stringify(out, null, 2));
-    mkdirSync(join(repoRoot, "bench/results"), { recursive: true });
-    writeFileSync(
-      join(repoRoot, "bench/results/feed-serve.json"),
-      `${JSON.stringify(out, null, 2)}\n`,
-    );
+    const replay = await hitRatioReplay({
+      stack,
+      envFile,
+      region: REGION,
+      signingSecret: SIGNING_SECRET,
+    });
+    writeResults({ ...results, feed_peer: peerResults(peer, results), hit_ratio_replay: replay });
   } finally {
     await edge.dispose();
     await stop();
@@ -518,28 +514,6 @@ async function run(edgeUrl: string, ids: string[]) {
     return [(await timed(`${pullUrl}${segment(id)}`)).sample];
   });
 
-  console.log("client simulation (page, then first segments)…");
-  const clients = await Promise.all(
-    Array.from({ length: 40 }, async (_, u) => ({
-      token: await login(feedUrl, `client-${u}`),
-      cursor: "",
-    })),
-  );
-  const firstSegments = await closedLoop(
-    SECONDS,
-    Math.min(CONCURRENCY, clients.length),
-    async (worker) => {
-      const { page } = await feedOnce(feedUrl, clients[worker]!);
-      // A player asks for the first video at once and the next ones as the user swipes.
-      await new Promise((r) => setTimeout(r, 50));
-      const samples: Sample[] = [];
-      for (const item of page?.items.slice(0, 3) ?? []) {
-        samples.push((await timed(`${feedUrl}${segment(item.id)}`)).sample);
-      }
-      return samples;
-    },
-  );
-
   return {
     edge_idle_cpu_ms_per_second: idle === null ? null : Math.round(idle),
     edge_floor_404: floor,
@@ -550,7 +524,6 @@ async function run(edgeUrl: string, ids: string[]) {
     segments_origin_tier: originTier,
     segments_r2_tier: r2Tier,
     segments_edge_cache_tier: edgeTier,
-    client_first_segments: firstSegments,
   };
 }
 

@@ -8,7 +8,7 @@ import {
 } from "../../testing/contracts/media.fixtures";
 import { edgeFetch, getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
 import { rank, seedCatalog, seedVideos } from "../../testing/worker-lib/redis.testing";
-import { lowestVariant } from "./prewarm";
+import { lowestVariant, prewarmVideosFromEnv } from "./prewarm";
 
 const TIER = "x-edgefeed-tier";
 
@@ -38,6 +38,40 @@ describe("pre-warm after a feed page", () => {
     // Only the lowest rendition is pre-warmed.
     const high = await edgeFetch(`/v1/${MediaKeys.prefix(ids[0]!, 1)}720p/seg-00000.ts`);
     expect(high.headers.get(TIER)).toBe("r2");
+  });
+
+  it("is off at PREWARM_VIDEOS=0: the client's first requests go to R2", async () => {
+    const ids = await seedVideos("unwarmed", 2);
+    for (const id of ids) {
+      await env.VIDEOS.put(MediaKeys.master(id, 1), fixtureMaster());
+      await env.VIDEOS.put(MediaKeys.playlist(id, 1, "240p"), fixturePlaylist());
+      await env.VIDEOS.put(`${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`, `first segment of ${id}`);
+    }
+    await rank(CatalogKeys.forYou("u-unwarmed"), ids);
+    const off = { ...env, PREWARM_VIDEOS: "0" };
+    const { status } = await getFeed(await tokenFor("u-unwarmed"), "?limit=5", off);
+    expect(status).toBe(200);
+    for (const id of ids) {
+      const segment = await edgeFetch(`/v1/${MediaKeys.prefix(id, 1)}240p/seg-00000.ts`, {}, off);
+      expect(segment.headers.get(TIER), id).toBe("r2");
+    }
+  });
+
+  it("refuses a PREWARM_VIDEOS that is not an integer from 0 to a page's maximum", async () => {
+    expect(prewarmVideosFromEnv({ PREWARM_VIDEOS: "0" })).toBe(0);
+    expect(prewarmVideosFromEnv({ PREWARM_VIDEOS: "10" })).toBe(10);
+    for (const bad of ["", "-1", "2.5", "three", "11"]) {
+      expect(() => prewarmVideosFromEnv({ PREWARM_VIDEOS: bad }), bad).toThrow(
+        /^worker var PREWARM_VIDEOS: must be an integer from 0 to 10$/,
+      );
+    }
+    // The var is read before the page is sent, so a bad one fails the request, not silently.
+    await rank(CatalogKeys.forYou("u-badvar"), await seedVideos("badvar", 5));
+    const { status } = await getFeed(await tokenFor("u-badvar"), "", {
+      ...env,
+      PREWARM_VIDEOS: "three",
+    });
+    expect(status).toBe(500);
   });
 
   it("picks the lowest-bandwidth variant of a master playlist", () => {

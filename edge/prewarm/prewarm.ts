@@ -1,25 +1,49 @@
-import type { FeedItem } from "../../contracts/feed.schema";
+import * as v from "valibot";
+import { describeIssue } from "../../contracts/error.schema";
+import { FEED_PAGE_MAX, type FeedItem } from "../../contracts/feed.schema";
 import { type MediaObject, parseMediaKey } from "../../contracts/media.schema";
 import { edgeCacheEntry, loadMedia, type MediaEnv, mediaCacheKey } from "../media/media-store";
 
-/** The client swipes to these next; three covers a fast swiper's first seconds. */
-export const PREWARM_VIDEOS = 3;
+export type PrewarmEnv = MediaEnv & Pick<Env, "PREWARM_VIDEOS">;
+
+const PrewarmEnvSchema = v.object({
+  PREWARM_VIDEOS: v.pipe(
+    v.string(),
+    v.regex(/^[0-9]{1,2}$/, `must be an integer from 0 to ${FEED_PAGE_MAX}`),
+    v.transform(Number),
+    v.maxValue(FEED_PAGE_MAX, `must be an integer from 0 to ${FEED_PAGE_MAX}`),
+  ),
+});
+
+/**
+ * How many videos at the top of each page to pre-warm (the `PREWARM_VIDEOS` var; 0 turns
+ * pre-warm off). More than a page holds would be meaningless, so it is refused like a typo.
+ */
+export function prewarmVideosFromEnv(env: Pick<Env, "PREWARM_VIDEOS">): number {
+  const parsed = v.safeParse(PrewarmEnvSchema, env);
+  if (!parsed.success) throw new Error(`worker var ${describeIssue(parsed.issues)}`);
+  return parsed.output.PREWARM_VIDEOS;
+}
 
 /**
  * Pulls the master playlist, the lowest rendition's playlist and its first segment of the first
  * videos of a page into the edge cache, so the player's first requests for them are cache hits.
- * Runs in waitUntil after the page is sent; a failure only costs the player a slower start.
+ * Runs in waitUntil after the page is sent; a failure only costs the player a slower start. The
+ * var is read before that, synchronously, so a bad value fails the feed request loudly (as a bad
+ * EVENTS_* var fails the events route) instead of turning pre-warm off unseen in waitUntil.
  */
-export async function prewarm(
-  env: MediaEnv,
+export function prewarm(
+  env: PrewarmEnv,
   items: readonly FeedItem[],
   cacheOrigin: string,
   now = Date.now(),
 ): Promise<void> {
   const due = items
-    .slice(0, PREWARM_VIDEOS)
+    .slice(0, prewarmVideosFromEnv(env))
     .filter((item) => claim(`${cacheOrigin}${item.manifest_url}`, now));
-  await Promise.allSettled(due.map((item) => prewarmVideo(env, item, cacheOrigin)));
+  return Promise.allSettled(due.map((item) => prewarmVideo(env, item, cacheOrigin))).then(
+    () => undefined,
+  );
 }
 
 /**
