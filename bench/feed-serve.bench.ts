@@ -250,21 +250,7 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
-  // wrangler's dev server without its inspector proxy, which otherwise traces every request.
-  const edge = await unstable_startWorker({
-    config: join(repoRoot, "wrangler.toml"),
-    envFiles: [envFile],
-    dev: {
-      inspector: PROFILE ? { hostname: "127.0.0.1", port: await freePort() } : false,
-      server: { hostname: "127.0.0.1", port: await freePort() },
-      // In memory: the figures are about the serve path, not this machine's disk.
-      persist: false,
-      logLevel: "warn",
-      watch: false,
-      remote: false,
-    },
-  });
-  await edge.ready;
+  const edge = await startEdge([envFile], PROFILE);
   const edgeUrl = (await edge.url).origin;
   try {
     console.log("seeding catalog, candidates and media…");
@@ -285,17 +271,71 @@ async function main(): Promise<void> {
       rate: RATE,
     });
     const results = await run(edgeUrl, ids);
+    const prewarmOff = await warmPagesWithoutPrewarm(stateDir, envFile);
     const replay = await hitRatioReplay({
       stack,
       envFile,
       region: REGION,
       signingSecret: SIGNING_SECRET,
     });
-    writeResults({ ...results, feed_peer: peerResults(peer, results), hit_ratio_replay: replay });
+    writeResults({
+      ...results,
+      feed_warm_sequential_prewarm_off: prewarmOff,
+      feed_peer: peerResults(peer, results),
+      hit_ratio_replay: replay,
+    });
   } finally {
     await edge.dispose();
     await stop();
     rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** The Worker under wrangler's dev server, in memory; the inspector only when profiling. */
+async function startEdge(envFiles: string[], inspector = false) {
+  // Without the inspector proxy, which otherwise traces every request.
+  const edge = await unstable_startWorker({
+    config: join(repoRoot, "wrangler.toml"),
+    envFiles,
+    dev: {
+      inspector: inspector ? { hostname: "127.0.0.1", port: await freePort() } : false,
+      server: { hostname: "127.0.0.1", port: await freePort() },
+      // In memory: the figures are about the serve path, not this machine's disk.
+      persist: false,
+      logLevel: "warn",
+      watch: false,
+      remote: false,
+    },
+  });
+  await edge.ready;
+  return edge;
+}
+
+/**
+ * The warm users' pages one at a time on a second Worker with PREWARM_VIDEOS=0 (its own objects
+ * and cache, the same Redis): the edge CPU a page costs without pre-warm, beside the first
+ * Worker's figure with it.
+ */
+async function warmPagesWithoutPrewarm(stateDir: string, envFile: string) {
+  const off = join(stateDir, "prewarm-off.env");
+  writeFileSync(off, "PREWARM_VIDEOS=0\n");
+  const edge = await startEdge([envFile, off]);
+  try {
+    const feedUrl = (await edge.url).origin.replace("127.0.0.1", "localhost");
+    await waitForEdge(feedUrl);
+    const warm = await warmUsers(feedUrl);
+    console.log("feed, warm users, one request at a time, pre-warm off…");
+    const idle = await idleEdgeCpuPerSecond();
+    return await withEdgeCpu(
+      () =>
+        closedLoop(SECONDS, 1, async () => {
+          const user = warm[Math.floor(Math.random() * warm.length)]!;
+          return [(await feedOnce(feedUrl, user)).sample];
+        }),
+      idle,
+    );
+  } finally {
+    await edge.dispose();
   }
 }
 
