@@ -17,7 +17,7 @@ import { metrics } from "../../worker-lib/metrics";
 import { type Candidate, hydrateCandidates } from "../../worker-lib/video-card";
 import { FeedMeta } from "./feed-meta";
 import { FeedMirror, type SeenAddition } from "./feed-mirror";
-import { migrateFeedStorage } from "./feed-storage";
+import { insertRows, migrateFeedStorage } from "./feed-storage";
 import type { RankNow } from "./origin-rank";
 import { SeenStore } from "./seen-store";
 
@@ -293,18 +293,15 @@ export class FeedEngine {
   }
 
   private buffer(ranked: readonly RankedItem[]): void {
-    const fetchedAt = this.now();
-    for (const { item, arm } of ranked) {
-      this.sql.exec(
-        "INSERT OR IGNORE INTO buffer (id, card, fetched_at, arm) VALUES (?, ?, ?, ?)",
-        item.id,
-        JSON.stringify(item),
-        fetchedAt,
-        arm,
-      );
-    }
     const top = ranked[0];
-    if (top) this.meta.setText(LAST_ARM, top.arm);
+    if (!top) return;
+    const fetchedAt = this.now();
+    insertRows(
+      this.sql,
+      "INSERT OR IGNORE INTO buffer (id, card, fetched_at, arm)",
+      ranked.map(({ item, arm }) => [item.id, JSON.stringify(item), fetchedAt, arm]),
+    );
+    this.meta.setText(LAST_ARM, top.arm);
   }
 
   /**
@@ -487,8 +484,7 @@ export class FeedEngine {
     this.seenStore.pageCommitted(rowid, rotated);
     this.sql.exec("DELETE FROM pages WHERE created_at < ?", now - PAGE_RETENTION_MS);
     if (page.items.length === 0) return;
-    // One statement for the page's impressions: each exec is a crossing into SQLite.
-    const impressions = page.items.map((item, position) =>
+    const impressions = page.items.map((item, position) => [
       JSON.stringify({
         user_id: request.userId,
         video_id: item.id,
@@ -499,11 +495,8 @@ export class FeedEngine {
         arm: armOf(item),
         ts: String(now),
       }),
-    );
-    this.sql.exec(
-      `INSERT INTO outbox (fields) VALUES ${impressions.map(() => "(?)").join(", ")}`,
-      ...impressions,
-    );
+    ]);
+    insertRows(this.sql, "INSERT INTO outbox (fields)", impressions);
   }
 
   private refreshDue(cause: FallbackCause | null, now: number): FallbackCause | null {

@@ -1,6 +1,7 @@
 import { SeenKeys } from "../../contracts/keyspace";
 import { RETENTION_MS, type SeenFilter } from "../../contracts/seen-filter";
 import type { FeedMeta } from "./feed-meta";
+import { insertRows } from "./feed-storage";
 import { type RedisTransaction, seenMirrorCommands } from "./seen-mirror-commands";
 
 /** Mirror writes due at one flush: queued on its transaction, committed once that succeeded. */
@@ -41,10 +42,10 @@ export class FeedMirror {
 
   /** A page just added these ids, each to the generation that was newest when it was added. */
   seenAdded(added: readonly SeenAddition[]): void {
-    if (added.length === 0) return;
-    this.sql.exec(
-      `INSERT INTO seen_unmirrored (started_at, id) VALUES ${added.map(() => "(?, ?)").join(", ")}`,
-      ...added.flatMap(({ generation, id }) => [generation, id]),
+    insertRows(
+      this.sql,
+      "INSERT INTO seen_unmirrored (started_at, id)",
+      added.map(({ generation, id }) => [generation, id]),
     );
   }
 

@@ -52,3 +52,26 @@ function addColumn(sql: SqlStorage, table: string, column: string, definition: s
   if (columns.some((existing) => existing.name === column)) return;
   sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
 }
+
+/** Durable Object SQLite binds at most 100 values per statement. */
+const MAX_BOUND_VALUES = 100;
+
+/**
+ * Rows inserted with as few statements as the bound-value limit allows: each exec is a crossing
+ * into SQLite, and a page's impressions or a refill's candidates one at a time took a dozen.
+ * `into` is the statement up to VALUES, e.g. `INSERT INTO outbox (fields)`.
+ */
+export function insertRows(
+  sql: SqlStorage,
+  into: string,
+  rows: readonly SqlStorageValue[][],
+): void {
+  const arity = rows[0]?.length ?? 0;
+  if (arity === 0) return;
+  const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / arity));
+  const placeholder = `(${Array(arity).fill("?").join(", ")})`;
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    sql.exec(`${into} VALUES ${chunk.map(() => placeholder).join(", ")}`, ...chunk.flat());
+  }
+}
