@@ -21,11 +21,8 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
-import { unstable_startWorker } from "wrangler";
 import { encodeForYouMember } from "../contracts/feed.schema";
 import { CatalogKeys, MediaKeys } from "../contracts/keyspace";
-import { issueSessionToken } from "../edge/session/session-token";
-import { freePort } from "../origin/dev/free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
 import { createS3Client } from "../origin/storage/s3.client";
 import {
@@ -33,22 +30,27 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
-import { closedLoop, openLoop, type Summary, timed } from "./feed-serve.load";
+import { startEdge } from "./feed-serve.edge";
+import {
+  closedLoop,
+  envNumber,
+  type FeedUser,
+  feedOnce,
+  openLoop,
+  type Summary,
+  timed,
+  warmUser,
+} from "./feed-serve.load";
 import { peerResults, runPeer } from "./feed-serve.peer";
 import { profileDuring, summarizeProfile } from "./feed-serve.profile";
 import { hitRatioReplay } from "./feed-serve.replay";
 import type { BenchStack } from "./feed-serve.stack";
 
-function envInt(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-const SECONDS = envInt("FEED_BENCH_SECONDS", 10);
-const CONCURRENCY = envInt("FEED_BENCH_CONCURRENCY", 32);
-const RATE = envInt("FEED_BENCH_RATE", 500);
-const VIDEOS = envInt("FEED_BENCH_VIDEOS", 1500);
-const WARM_USERS = envInt("FEED_BENCH_WARM_USERS", 100);
+const SECONDS = envNumber("FEED_BENCH_SECONDS", 10);
+const CONCURRENCY = envNumber("FEED_BENCH_CONCURRENCY", 32);
+const RATE = envNumber("FEED_BENCH_RATE", 500);
+const VIDEOS = envNumber("FEED_BENCH_VIDEOS", 1500);
+const WARM_USERS = envNumber("FEED_BENCH_WARM_USERS", 100);
 const PROFILE = process.env.FEED_BENCH_PROFILE === "1";
 const REGION = "bench";
 const SIGNING_SECRET = "bench-signing-secret";
@@ -134,19 +136,6 @@ async function withEdgeCpu<T extends Summary>(
       ? {}
       : { edge_cpu_ms_per_request_net: round((total - idle) / summary.requests) }),
   };
-}
-
-async function waitForEdge(url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // wrangler is still starting workerd.
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not become healthy`);
 }
 
 async function seed(redisUrl: string, s3Endpoint: string): Promise<string[]> {
@@ -254,7 +243,7 @@ async function main(): Promise<void> {
   const edgeUrl = (await edge.url).origin;
   try {
     console.log("seeding catalog, candidates and media…");
-    const [ids] = await Promise.all([seed(stack.redisUrl, stack.s3Endpoint), waitForEdge(edgeUrl)]);
+    const ids = await seed(stack.redisUrl, stack.s3Endpoint);
     const inspectorUrl = await edge.inspectorUrl;
     if (PROFILE && inspectorUrl) {
       writeResults(await profile(edgeUrl, ids, inspectorUrl));
@@ -291,26 +280,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** The Worker under wrangler's dev server, in memory; the inspector only when profiling. */
-async function startEdge(envFiles: string[], inspector = false) {
-  // Without the inspector proxy, which otherwise traces every request.
-  const edge = await unstable_startWorker({
-    config: join(repoRoot, "wrangler.toml"),
-    envFiles,
-    dev: {
-      inspector: inspector ? { hostname: "127.0.0.1", port: await freePort() } : false,
-      server: { hostname: "127.0.0.1", port: await freePort() },
-      // In memory: the figures are about the serve path, not this machine's disk.
-      persist: false,
-      logLevel: "warn",
-      watch: false,
-      remote: false,
-    },
-  });
-  await edge.ready;
-  return edge;
-}
-
 /**
  * The warm users' pages one at a time on a second Worker with PREWARM_VIDEOS=0 (its own objects
  * and cache, the same Redis): the edge CPU a page costs without pre-warm, beside the first
@@ -322,7 +291,6 @@ async function warmPagesWithoutPrewarm(stateDir: string, envFile: string) {
   const edge = await startEdge([envFile, off]);
   try {
     const feedUrl = (await edge.url).origin.replace("127.0.0.1", "localhost");
-    await waitForEdge(feedUrl);
     const warm = await warmUsers(feedUrl);
     console.log("feed, warm users, one request at a time, pre-warm off…");
     const idle = await idleEdgeCpuPerSecond();
@@ -369,16 +337,6 @@ async function login(edgeUrl: string, who: string): Promise<string> {
   }
 }
 
-interface FeedBody {
-  items: { id: string; manifest_url: string }[];
-  next_cursor: string;
-}
-
-interface FeedUser {
-  token: string;
-  cursor: string;
-}
-
 /** Pulls every feed video's media from the origin through `pullUrl`, writing it into R2. */
 async function fillR2(pullUrl: string, ids: string[]): Promise<void> {
   console.log("filling R2 through origin pulls…");
@@ -395,32 +353,10 @@ async function fillR2(pullUrl: string, ids: string[]): Promise<void> {
   });
 }
 
-/** One feed page for `user`, advancing its cursor. */
-async function feedOnce(feedUrl: string, user: FeedUser, scheduled?: number) {
-  const query = user.cursor ? `?cursor=${user.cursor}` : "";
-  const { response, body, sample } = await timed(
-    `${feedUrl}/v1/feed${query}`,
-    { headers: { authorization: `Bearer ${user.token}` } },
-    scheduled,
-  );
-  if (response.status === 200) {
-    const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
-    user.cursor = page.next_cursor;
-    return { sample, page };
-  }
-  return { sample, page: null };
-}
-
 /** The users seeded with fyp:warm-{u}, each past its first page (object created, buffer full). */
 async function warmUsers(feedUrl: string): Promise<FeedUser[]> {
   const warm = await Promise.all(
-    Array.from({ length: WARM_USERS }, async (_, u) => ({
-      // Their tokens are signed as the edge signs them, since the public route mints a new id
-      // for every viewer.
-      token: (await issueSessionToken(SIGNING_SECRET, { userId: `warm-${u}`, region: REGION }))
-        .token,
-      cursor: "",
-    })),
+    Array.from({ length: WARM_USERS }, (_, u) => warmUser(SIGNING_SECRET, REGION, u)),
   );
   await Promise.all(warm.map((user) => feedOnce(feedUrl, user)));
   return warm;

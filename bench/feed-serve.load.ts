@@ -1,7 +1,14 @@
 // The load generator of bench/feed-serve.bench.ts, shared by its edge phases and the plain-Node
 // peer's (bench/feed-serve.peer.ts), so both are measured by the same loops from the same process.
 
+import { issueSessionToken } from "../edge/session/session-token";
 import { median, percentile } from "./stats";
+
+/** A positive number from the environment, else `fallback`. */
+export function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
 
 export interface Sample {
   ms: number;
@@ -111,4 +118,43 @@ export async function openLoop(
   }
   const samples = await Promise.all(pending);
   return { ...summarize(samples, (performance.now() - started) / 1000), shed };
+}
+
+export interface FeedBody {
+  items: { id: string; manifest_url: string }[];
+  next_cursor: string;
+}
+
+export interface FeedUser {
+  token: string;
+  cursor: string;
+}
+
+/**
+ * The user seeded as `warm-{u}`: its token is signed as the edge signs them, since the public
+ * route mints a new id for every viewer.
+ */
+export async function warmUser(
+  signingSecret: string,
+  region: string,
+  u: number,
+): Promise<FeedUser> {
+  const { token } = await issueSessionToken(signingSecret, { userId: `warm-${u}`, region });
+  return { token, cursor: "" };
+}
+
+/** One feed page for `user` from the server at `feedUrl`, advancing its cursor. */
+export async function feedOnce(feedUrl: string, user: FeedUser, scheduled?: number) {
+  const query = user.cursor ? `?cursor=${user.cursor}` : "";
+  const { response, body, sample } = await timed(
+    `${feedUrl}/v1/feed${query}`,
+    { headers: { authorization: `Bearer ${user.token}` } },
+    scheduled,
+  );
+  if (response.status === 200) {
+    const page = JSON.parse(new TextDecoder().decode(body)) as FeedBody;
+    user.cursor = page.next_cursor;
+    return { sample, page };
+  }
+  return { sample, page: null };
 }

@@ -10,8 +10,14 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { issueSessionToken } from "../edge/session/session-token";
-import { closedLoop, openLoop, type Summary, timed } from "./feed-serve.load";
+import {
+  closedLoop,
+  type FeedUser,
+  feedOnce,
+  openLoop,
+  type Summary,
+  warmUser,
+} from "./feed-serve.load";
 
 export interface PeerSettings {
   redisUrl: string;
@@ -92,37 +98,19 @@ export async function runPeer(settings: PeerSettings): Promise<PeerFigures> {
   const { url, child } = await startPeer(settings);
   try {
     const users = await Promise.all(
-      Array.from({ length: settings.warmUsers }, async (_, u) => ({
-        token: (
-          await issueSessionToken(settings.signingSecret, {
-            userId: `warm-${u}`,
-            region: settings.region,
-          })
-        ).token,
-        cursor: "",
-      })),
+      Array.from({ length: settings.warmUsers }, (_, u) =>
+        warmUser(settings.signingSecret, settings.region, u),
+      ),
     );
-    const feedOnce = async (user: { token: string; cursor: string }, scheduled?: number) => {
-      const query = user.cursor ? `?cursor=${user.cursor}` : "";
-      const { response, body, sample } = await timed(
-        `${url}/v1/feed${query}`,
-        { headers: { authorization: `Bearer ${user.token}` } },
-        scheduled,
-      );
-      if (response.status === 200) {
-        user.cursor = (
-          JSON.parse(new TextDecoder().decode(body)) as { next_cursor: string }
-        ).next_cursor;
-      }
-      return sample;
-    };
+    const page = async (user: FeedUser, scheduled?: number) =>
+      (await feedOnce(url, user, scheduled)).sample;
     // As the edge's first page per warm user: connections and JIT warm before anything is timed.
-    await Promise.all(users.map((user) => feedOnce(user)));
+    await Promise.all(users.map((user) => page(user)));
 
     console.log("peer: feed, warm users, one request at a time…");
     const sequential = await withPeerCpu(child, () =>
       closedLoop(settings.seconds, 1, async () => [
-        await feedOnce(users[Math.floor(Math.random() * users.length)]!),
+        await page(users[Math.floor(Math.random() * users.length)]!),
       ]),
     );
     console.log("peer: feed, warm users, closed loop…");
@@ -130,14 +118,14 @@ export async function runPeer(settings: PeerSettings): Promise<PeerFigures> {
       closedLoop(settings.seconds, settings.concurrency, async (worker) => {
         const pick =
           (worker + Math.floor(Math.random() * 1e6) * settings.concurrency) % users.length;
-        return [await feedOnce(users[pick]!)];
+        return [await page(users[pick]!)];
       }),
     );
     console.log(`peer: feed, warm users, open loop at ${settings.rate} rps…`);
     let next = 0;
     const open = await withPeerCpu(child, () =>
       openLoop(settings.seconds, settings.rate, (_, scheduled) =>
-        feedOnce(users[next++ % users.length]!, scheduled),
+        page(users[next++ % users.length]!, scheduled),
       ),
     );
     return {
