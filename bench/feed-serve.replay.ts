@@ -13,14 +13,14 @@
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { Redis } from "ioredis";
-import { unstable_readConfig, unstable_startWorker } from "wrangler";
+import { unstable_readConfig } from "wrangler";
 import { encodeForYouMember, FEED_PAGE_DEFAULT, type FeedPage } from "../contracts/feed.schema";
 import { CatalogKeys, MediaKeys } from "../contracts/keyspace";
+import { lowestVariant } from "../contracts/media.schema";
 import { issueSessionToken } from "../edge/session/session-token";
-import { freePort } from "../origin/dev/free-port";
 import { LOCAL_BUCKET, LOCAL_S3_CREDENTIALS } from "../origin/dev/local-services";
 import { createS3Client } from "../origin/storage/s3.client";
 import {
@@ -28,14 +28,11 @@ import {
   fixturePlaylist,
   fixtureSegment,
 } from "../testing/contracts/media.fixtures";
+import { startEdge, wranglerConfig } from "./feed-serve.edge";
+import { envNumber } from "./feed-serve.load";
 import type { BenchStack } from "./feed-serve.stack";
 import { buildWorkload, type ReplayUser, type Workload } from "./feed-serve.workload";
 import { percentile } from "./stats";
-
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 const USERS = envNumber("FEED_REPLAY_USERS", 60);
 /** Viewer time runs this many times faster than wall time: 4 s of dwell take 0.4 s. */
@@ -69,8 +66,6 @@ const REFILL_AT = 4;
 const FILL_CONCURRENCY = 16;
 const MAX_PAGE_ERRORS = 5;
 const PAGE_RETRY_MS = 200;
-const repoRoot = resolve(import.meta.dirname, "..");
-const wranglerConfig = join(repoRoot, "wrangler.toml");
 
 export interface ReplaySetup {
   stack: BenchStack;
@@ -125,7 +120,7 @@ export async function hitRatioReplay(setup: ReplaySetup) {
   );
   const stateDir = mkdtempSync(join(tmpdir(), "edgefeed-replay-"));
   const edges = await Promise.all(
-    variants.map((variant) => startEdge(setup.envFile, stateDir, variant)),
+    variants.map((variant) => startReplayEdge(setup.envFile, stateDir, variant)),
   );
   try {
     console.log(`replay: filling R2 with ${workload.listed.length} videos per instance…`);
@@ -247,39 +242,15 @@ async function seed(setup: ReplaySetup, workload: Workload, variants: string[]):
 
 const userId = (variant: string, u: number) => `replay-${variant}-${u}`;
 
-async function startEdge(
+async function startReplayEdge(
   envFile: string,
   stateDir: string,
   variant: { name: string; prewarmVideos: string },
 ): Promise<Edge> {
   const vars = join(stateDir, `${variant.name}.env`);
   writeFileSync(vars, `PREWARM_VIDEOS=${variant.prewarmVideos}\n`);
-  const worker = await unstable_startWorker({
-    config: wranglerConfig,
-    envFiles: [envFile, vars],
-    dev: {
-      inspector: false,
-      server: { hostname: "127.0.0.1", port: await freePort() },
-      // Each instance its own cache and R2 in memory: a cold start for both.
-      persist: false,
-      logLevel: "warn",
-      watch: false,
-      remote: false,
-    },
-  });
-  await worker.ready;
+  const worker = await startEdge([envFile, vars]);
   const url = (await worker.url).origin;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const healthy = await fetch(`${url}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (Date.now() > deadline)
-      throw new Error(`replay edge ${variant.name} did not become healthy`);
-    await sleep(500);
-  }
   // Two host names, two sets of Cache API keys: origin pulls under one fill R2 (and only that
   // name's cache), the replay runs under the other.
   return {
@@ -440,7 +411,7 @@ async function session(
 
 async function play(edgeUrl: string, item: Queued, swipedAt: number) {
   const master = await get(new URL(item.manifestUrl, edgeUrl));
-  const variant = lowestVariant(master);
+  const variant = lowestVariantUrl(master);
   if (!variant) throw new Error(`replay: no variant in ${item.manifestUrl}`);
   const playlist = await get(variant);
   const first = playlist.text
@@ -465,19 +436,9 @@ async function get(url: URL): Promise<{ tier: Tier; text: string; url: URL }> {
 }
 
 /** What hls.js starts on with no bandwidth estimate yet: the lowest BANDWIDTH, resolved. */
-function lowestVariant(master: { text: string; url: URL }): URL | null {
-  const lines = master.text.split(/\r?\n/).map((line) => line.trim());
-  let best: { bandwidth: number; uri: string } | null = null;
-  for (const [i, line] of lines.entries()) {
-    const bandwidth = Number(
-      /^#EXT-X-STREAM-INF:.*?\bBANDWIDTH=(\d+)/.exec(line)?.[1] ?? Number.NaN,
-    );
-    const uri = lines[i + 1];
-    if (Number.isFinite(bandwidth) && uri && (!best || bandwidth < best.bandwidth)) {
-      best = { bandwidth, uri };
-    }
-  }
-  return best ? new URL(best.uri, master.url) : null;
+function lowestVariantUrl(master: { text: string; url: URL }): URL | null {
+  const uri = lowestVariant(master.text);
+  return uri === null ? null : new URL(uri, master.url);
 }
 
 function tiers(values: Tier[]) {

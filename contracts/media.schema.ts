@@ -39,3 +39,17 @@ export function parseMediaKey(key: string): MediaObject | null {
  * posters and segments alike may be cached for a year.
  */
 export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
+
+/** The URI of the `#EXT-X-STREAM-INF` with the smallest BANDWIDTH in a master playlist. */
+export function lowestVariant(master: string): string | null {
+  const lines = master.split(/\r?\n/).map((line) => line.trim());
+  let best: { bandwidth: number; uri: string } | null = null;
+  for (const [i, line] of lines.entries()) {
+    const match = /^#EXT-X-STREAM-INF:.*?\bBANDWIDTH=(\d+)/.exec(line);
+    if (!match) continue;
+    const uri = lines.slice(i + 1).find((next) => next && !next.startsWith("#"));
+    const bandwidth = Number(match[1]);
+    if (uri && (!best || bandwidth < best.bandwidth)) best = { bandwidth, uri };
+  }
+  return best?.uri ?? null;
+}

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CatalogKeys, MediaKeys } from "../../contracts/keyspace";
+import { lowestVariant } from "../../contracts/media.schema";
 import {
   fixtureMaster,
   fixturePlaylist,
@@ -8,7 +9,7 @@ import {
 } from "../../testing/contracts/media.fixtures";
 import { edgeFetch, getFeed, tokenFor } from "../../testing/edge/feed/feed.testing";
 import { rank, seedCatalog, seedVideos } from "../../testing/worker-lib/redis.testing";
-import { lowestVariant, prewarmVideosFromEnv } from "./prewarm";
+import { prewarmVideosFromEnv } from "./prewarm";
 
 const TIER = "x-edgefeed-tier";
 

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { describeIssue } from "../../contracts/error.schema";
 import { FEED_PAGE_MAX, type FeedItem } from "../../contracts/feed.schema";
-import { type MediaObject, parseMediaKey } from "../../contracts/media.schema";
+import { lowestVariant, type MediaObject, parseMediaKey } from "../../contracts/media.schema";
 import { edgeCacheEntry, loadMedia, type MediaEnv, mediaCacheKey } from "../media/media-store";
 
 export type PrewarmEnv = MediaEnv & Pick<Env, "PREWARM_VIDEOS">;
@@ -141,20 +141,6 @@ async function warmSegment(
 
 function put(cacheOrigin: string, key: string, entry: Response): Promise<void> {
   return caches.default.put(mediaCacheKey(cacheOrigin, key), entry);
-}
-
-/** The URI of the `#EXT-X-STREAM-INF` with the smallest BANDWIDTH in a master playlist. */
-export function lowestVariant(master: string): string | null {
-  const lines = master.split(/\r?\n/).map((line) => line.trim());
-  let best: { bandwidth: number; uri: string } | null = null;
-  for (const [i, line] of lines.entries()) {
-    const match = /^#EXT-X-STREAM-INF:.*?\bBANDWIDTH=(\d+)/.exec(line);
-    if (!match) continue;
-    const uri = lines.slice(i + 1).find((next) => next && !next.startsWith("#"));
-    const bandwidth = Number(match[1]);
-    if (uri && (!best || bandwidth < best.bandwidth)) best = { bandwidth, uri };
-  }
-  return best?.uri ?? null;
 }
 
 function firstUri(playlist: string): string | null {
