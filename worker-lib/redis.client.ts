@@ -8,11 +8,7 @@ export type RedisEnv = Pick<Env, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_
  * must not wait through the client's exponential backoff.
  */
 export function redisFromEnv(env: RedisEnv): Redis {
-  return new Redis({
-    url: env.UPSTASH_REDIS_REST_URL,
-    token: env.UPSTASH_REDIS_REST_TOKEN,
-    retry: false,
-  });
+  return new Redis(connection(env));
 }
 
 /**
@@ -23,10 +19,16 @@ export function redisFromEnv(env: RedisEnv): Redis {
  */
 export function rawRedisFromEnv(env: RedisEnv): Redis {
   return new Redis({
-    url: env.UPSTASH_REDIS_REST_URL,
-    token: env.UPSTASH_REDIS_REST_TOKEN,
-    retry: false,
+    ...connection(env),
     responseEncoding: false,
     automaticDeserialization: false,
   });
+}
+
+function connection(env: RedisEnv) {
+  return {
+    url: env.UPSTASH_REDIS_REST_URL,
+    token: env.UPSTASH_REDIS_REST_TOKEN,
+    retry: false as const,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { FeedItem, FeedReason } from "../contracts/feed.schema";
 import { CatalogKeys, MediaKeys } from "../contracts/keyspace";
-import { type CardCache, isolateCards } from "./card-cache";
+import { type CardCache, isolateCards, type VideoCard } from "./card-cache";
 
 export interface Candidate {
   id: string;
@@ -16,19 +16,24 @@ export function cardFromHash(
   candidate: Candidate,
   hash: Record<string, unknown> | null,
 ): FeedItem | null {
+  const card = videoCardFromHash(candidate.id, hash);
+  return card ? { ...card, reason: candidate.reason } : null;
+}
+
+/** cardFromHash without the rail: what every user is handed for this video. */
+function videoCardFromHash(id: string, hash: Record<string, unknown> | null): VideoCard | null {
   if (hash?.status !== "live") return null;
   const version = Number(hash.version);
   const duration = Number(hash.duration_ms);
   if (!Number.isInteger(version) || version < 1 || !Number.isFinite(duration)) return null;
   return {
-    id: candidate.id,
-    manifest_url: `/v1/${MediaKeys.master(candidate.id, version)}`,
-    poster_url: `/v1/${MediaKeys.poster(candidate.id, version)}`,
+    id,
+    manifest_url: `/v1/${MediaKeys.master(id, version)}`,
+    poster_url: `/v1/${MediaKeys.poster(id, version)}`,
     duration_ms: Math.max(0, Math.round(duration)),
     creator_id: String(hash.creator_id ?? ""),
     hashtags: stringArray(hash.hashtags),
     audio_id: String(hash.audio_id ?? ""),
-    reason: candidate.reason,
   };
 }
 
@@ -72,10 +77,8 @@ export async function hydrateCandidates(
     for (const id of missing) pipeline.hmget(CatalogKeys.video(id), ...CARD_FIELDS);
     const replies = await pipeline.exec<unknown[]>();
     missing.forEach((id, i) => {
-      const item = cardFromHash({ id, reason: "ann" }, cardFields(replies[i] ?? null));
-      if (!item) return;
-      const { reason: _, ...card } = item;
-      cards.set(card, now);
+      const card = videoCardFromHash(id, cardFields(replies[i] ?? null));
+      if (card) cards.set(card, now);
     });
   }
   return candidates.flatMap((candidate) => {

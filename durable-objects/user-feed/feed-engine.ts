@@ -231,12 +231,7 @@ export class FeedEngine {
    * ones); returns why it could not.
    */
   private async ensureBuffer(request: PageRequest, short = false): Promise<FallbackCause | null> {
-    const fresh = this.sql
-      .exec<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
-        this.now() - BUFFER_STALE_MS,
-      )
-      .one().n;
+    const fresh = this.freshCount();
     this.lastRequest = request;
     // A page's worth is enough to answer now: the flush after it tops the buffer up (readAhead).
     if (fresh >= request.limit && !short) return null;
@@ -263,7 +258,7 @@ export class FeedEngine {
     const ranked: RankedItem[] = [];
     try {
       for (let pops = 0; pops < MAX_REFILL_POPS; pops++) {
-        const { items, exhausted } = await this.popForYou(request.userId);
+        const { items, exhausted } = await this.popForYou();
         ranked.push(...items);
         const wanted = (this.waiting + LOW_WATER_PAGES) * request.limit;
         if (exhausted || buffered + ranked.length >= wanted) break;
@@ -310,21 +305,26 @@ export class FeedEngine {
    */
   private readAheadCount(): number {
     if (this.refilling) return 0;
-    const fresh = this.sql
-      .exec<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
-        this.now() - BUFFER_STALE_MS,
-      )
-      .one().n;
+    const fresh = this.freshCount();
     const limit = this.lastRequest?.limit ?? FEED_PAGE_DEFAULT;
     const wanted = READ_AHEAD_PAGES * limit;
     return fresh >= wanted ? 0 : Math.max(limit, wanted - fresh);
   }
 
-  private async popForYou(userId: string): Promise<{ items: RankedItem[]; exhausted: boolean }> {
+  /** Buffered candidates young enough to serve. */
+  private freshCount(): number {
+    return this.sql
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM buffer WHERE fetched_at >= ?",
+        this.now() - BUFFER_STALE_MS,
+      )
+      .one().n;
+  }
+
+  private async popForYou(): Promise<{ items: RankedItem[]; exhausted: boolean }> {
     // ZPOPMAX hands each candidate to this object exactly once; the ranker rewrites the set.
     const popped = await withDeadline(
-      this.redis.zpopmax<string | number>(CatalogKeys.forYou(userId), REFILL_BATCH),
+      this.redis.zpopmax<string | number>(CatalogKeys.forYou(this.userId), REFILL_BATCH),
       REDIS_DEADLINE_MS,
       "fyp refill",
     );
